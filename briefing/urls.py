@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import downloads, views
+
+public_patterns = [
+    path("", views.home, name="home"),
+    path("briefings/", views.briefing_list, name="briefing-list"),
+    path("briefings/<slug:slug>/", views.briefing_detail, name="briefing-detail"),
+    path("initiatives/", views.initiative_list, name="initiative-list"),
+    path("initiatives/<slug:slug>/", views.initiative_detail, name="initiative-detail"),
+    path("organizations/", views.organization_list, name="organization-list"),
+    path("organizations/<slug:slug>/", views.organization_detail, name="organization-detail"),
+    path("sources/", views.source_list, name="source-list"),
+    path("sources/<slug:key>/", views.source_detail, name="source-detail"),
+    path("claims/", views.claim_list, name="claim-list"),
+    path("claims/<slug:key>/", views.claim_detail, name="claim-detail"),
+    path("search/", views.search, name="search"),
+    path("data/", downloads.index, name="data"),
+    path("data/<str:dataset>.<str:fmt>", downloads.download, name="data-download"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include((public_patterns, "briefing"))),
+]

@@ -1,0 +1,458 @@
+"""
+The editors' and reviewers' workspace.
+
+Every editorial model gets history with revert (django-simple-history), a stale-edit check
+(`VersionedForm`), and a changelist that costs a fixed number of queries.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import publishing, workflow
+from .models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
+
+admin.site.site_header = "Briefing: editorial workspace"
+admin.site.site_title = "Briefing admin"
+admin.site.index_title = "Sources, claims and briefings"
+
+
+# Lost updates ---------------------------------------------------------------------------------
+
+
+class VersionedForm(forms.ModelForm):
+    """
+    Refuses to save over someone else's change.
+
+    The form carries the version the row had when it was opened; if the row has moved on by the
+    time it is saved, the save is refused with who changed it, instead of silently overwriting.
+    """
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    request = None
+    reverting = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        model = type(self.instance)
+        current = (
+            model.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if self.reverting:
+            # A revert restores an old version's fields on top of whatever is current.
+            self.instance.version = current
+            return cleaned
+        loaded = cleaned.get("loaded_version")
+        if current is not None and loaded is not None and loaded != current:
+            last = self.instance.history.select_related("history_user").first()
+            who = last.history_user if last and last.history_user else "someone else"
+            when = last.history_date.strftime("%Y-%m-%d %H:%M") if last else "meanwhile"
+            raise ValidationError(
+                f"This {model._meta.verbose_name} was changed by {who} at {when} since you opened "
+                "it. Your changes were not saved: open it again to see theirs, then redo your edit.",  # noqa: E501
+                code="stale",
+            )
+        return cleaned
+
+
+class EditorialAdmin(SimpleHistoryAdmin):
+    """Shared behaviour: the stale-edit form, the request on the form, history with revert."""
+
+    form = VersionedForm
+    show_full_result_count = False
+    list_per_page = 50
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(
+            form.__name__,
+            (form,),
+            {"request": request, "reverting": getattr(request, "_reverting", False)},
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.fieldsets and issubclass(self.form, VersionedForm):
+            first_name, first_options = fieldsets[0]
+            fields = list(first_options["fields"])
+            if "loaded_version" not in fields:
+                fields.append("loaded_version")
+            fieldsets = [(first_name, {**first_options, "fields": fields}), *fieldsets[1:]]
+        return fieldsets
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        request._reverting = True
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+# Topics and organisations -----------------------------------------------------------------------
+
+
+@admin.register(Topic)
+class TopicAdmin(EditorialAdmin):
+    list_display = ["name", "slug", "claim_count"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims", distinct=True))
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, obj):
+        return obj.claim_count
+
+
+@admin.register(Organization)
+class OrganizationAdmin(EditorialAdmin):
+    list_display = ["name", "kind", "aliases", "slug"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug", "aliases"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+# Sources ----------------------------------------------------------------------------------------
+
+
+class ClaimInline(admin.TabularInline):
+    """Claims listed on their source or initiative; edited on their own page."""
+
+    model = Claim
+    fields = ["key", "statement_short", "kind", "status", "confidence"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+    ordering = ["key"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="statement")
+    def statement_short(self, obj):
+        return Truncator(obj.statement).chars(120)
+
+
+@admin.register(Source)
+class SourceAdmin(EditorialAdmin):
+    list_display = ["key", "title", "publisher", "source_type", "published_on", "reliability"]
+    list_filter = ["source_type", "reliability", "language"]
+    search_fields = ["key", "title", "publisher", "author", "url"]
+    date_hierarchy = None
+    readonly_fields = ["text_sha256", "created_at", "updated_at"]
+    inlines = [ClaimInline]
+    fieldsets = [
+        (None, {"fields": ["key", "title", "publisher", "author", "url", "source_type"]}),
+        ("Dates", {"fields": ["published_on", "retrieved_on", "language"]}),
+        ("Reliability", {"fields": ["reliability", "reliability_note"]}),
+        ("Archived text", {"fields": ["text", "text_sha256"]}),
+        ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("text")
+
+
+# Initiatives ----------------------------------------------------------------------------------
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(EditorialAdmin):
+    list_display = ["name", "kind", "status", "lead", "announced_on"]
+    list_filter = ["kind", "status", "topics"]
+    list_select_related = ["lead"]
+    search_fields = ["name", "slug", "summary"]
+    autocomplete_fields = ["lead", "partners", "topics"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ClaimInline]
+
+
+# Claims -----------------------------------------------------------------------------------------
+
+
+class ClaimForm(VersionedForm):
+    """The claim form enforces the workflow: who may set which status."""
+
+    SUBSTANTIVE = {"statement", "source", "quote", "attribute", "value", "unit", "as_of", "kind"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.original_status = self.instance.status if self.instance.pk else None
+        user = self.request.user if self.request else None
+        if "status" in self.fields and user is not None and not workflow.can_review(user):
+            allowed = {Claim.Status.DRAFT, Claim.Status.IN_REVIEW, self.original_status}
+            self.fields["status"].choices = [
+                (code, label) for code, label in Claim.Status.choices if code in allowed
+            ]
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.request.user if self.request else None
+        new_status = cleaned.get("status")
+        if user is None or new_status is None:
+            return cleaned
+        reviewer = workflow.can_review(user)
+        if (
+            not reviewer
+            and self.original_status in Claim.PUBLIC_STATUSES
+            and self.SUBSTANTIVE & set(self.changed_data)
+            and new_status == self.original_status
+        ):
+            # An editor's change to a published claim goes back to review rather than live.
+            cleaned["status"] = Claim.Status.IN_REVIEW
+            return cleaned
+        if new_status != self.original_status:
+            probe = Claim(status=self.original_status or Claim.Status.DRAFT, key=self.instance.key)
+            probe.created_by_id = self.instance.created_by_id or (
+                None if self.instance.pk else user.pk
+            )
+            try:
+                workflow.check_transition(probe, new_status, user)
+            except PermissionDenied as error:
+                self.add_error("status", str(error))
+                return cleaned
+            workflow.record_review(self.instance, new_status, user)
+        return cleaned
+
+
+class StatusNoteForm(forms.Form):
+    status_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        label="Why",
+        help_text="Shown to readers with the claim.",
+    )
+
+
+@admin.register(Claim)
+class ClaimAdmin(EditorialAdmin):
+    form = ClaimForm
+    list_display = [
+        "key",
+        "statement_short",
+        "source",
+        "kind",
+        "status",
+        "confidence",
+        "initiative",
+    ]
+    list_filter = [
+        "status",
+        "kind",
+        "confidence",
+        "source__reliability",
+        ("source", admin.RelatedOnlyFieldListFilter),
+        ("initiative", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["source", "initiative"]
+    search_fields = ["key", "statement", "quote", "speaker", "attribute"]
+    autocomplete_fields = ["source", "initiative", "organizations", "topics", "contradicts"]
+    readonly_fields = [
+        "quote_in_context",
+        "created_by",
+        "created_at",
+        "reviewed_by",
+        "reviewed_at",
+        "updated_at",
+    ]
+    actions = ["submit_for_review", "verify", "dispute", "retract"]
+    fieldsets = [
+        (None, {"fields": ["key", "statement", "kind", "status", "status_note"]}),
+        ("Evidence", {"fields": ["source", "quote", "quote_in_context", "locator", "speaker"]}),
+        ("About", {"fields": ["initiative", "organizations", "topics", "contradicts"]}),
+        ("Figure", {"fields": ["attribute", "value", "unit", "as_of"]}),
+        ("Confidence", {"fields": ["confidence", "confidence_rationale"]}),
+        (
+            "Record",
+            {"fields": ["created_by", "created_at", "reviewed_by", "reviewed_at", "updated_at"]},
+        ),
+    ]
+
+    @admin.display(description="statement")
+    def statement_short(self, obj):
+        return Truncator(obj.statement).chars(90)
+
+    @admin.display(description="quote in context")
+    def quote_in_context(self, obj):
+        if obj is None or obj.pk is None or obj.quote_start is None:
+            return "Shown once the claim is saved."
+        before, quote, after = obj.quote_context()
+        return format_html(
+            '<blockquote class="quote-context">{}<mark>{}</mark>{}</blockquote>',
+            before,
+            quote,
+            after,
+        )
+
+    def has_review_permission(self, request):
+        return workflow.can_review(request.user)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def _transition(self, request, queryset, status, note=""):
+        done, refused = [], []
+        for claim in queryset.select_related("source"):
+            try:
+                claim._history_user = request.user
+                workflow.transition(claim, status, request.user, note)
+                done.append(claim.key)
+            except (PermissionDenied, ValidationError) as error:
+                reason = error.messages[0] if isinstance(error, ValidationError) else str(error)
+                refused.append(f"{claim.key} ({reason})")
+        label = Claim.Status(status).label.lower()
+        if done:
+            self.message_user(request, f"{len(done)} claim(s) marked {label}.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request, f"Not marked {label}: " + "; ".join(refused), messages.WARNING
+            )
+
+    @admin.action(description="Submit selected claims for review")
+    def submit_for_review(self, request, queryset):
+        self._transition(
+            request, queryset.filter(status=Claim.Status.DRAFT), Claim.Status.IN_REVIEW
+        )
+
+    @admin.action(description="Verify selected claims", permissions=["review"])
+    def verify(self, request, queryset):
+        self._transition(request, queryset, Claim.Status.VERIFIED)
+
+    def _with_note(self, request, queryset, status, action):
+        """Ask for the status note on an intermediate page, then apply it to every claim."""
+        if "apply" in request.POST:
+            form = StatusNoteForm(request.POST)
+            if form.is_valid():
+                self._transition(request, queryset, status, form.cleaned_data["status_note"])
+                return None
+        else:
+            form = StatusNoteForm()
+        return TemplateResponse(
+            request,
+            "curation/claim_status_note.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"{Claim.Status(status).label} claims: say why",
+                "opts": self.model._meta,
+                "claims": queryset,
+                "form": form,
+                "action": action,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description="Dispute selected claims…", permissions=["review"])
+    def dispute(self, request, queryset):
+        return self._with_note(request, queryset, Claim.Status.DISPUTED, "dispute")
+
+    @admin.action(description="Retract selected claims…", permissions=["review"])
+    def retract(self, request, queryset):
+        return self._with_note(request, queryset, Claim.Status.RETRACTED, "retract")
+
+
+# Briefings ------------------------------------------------------------------------------------
+
+
+class SectionInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if self.instance.pk and self.instance.is_public:
+            bodies = [
+                form.cleaned_data.get("body", "")
+                for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            ]
+            _, unknown, not_public = publishing.citation_problems(bodies)
+            if unknown or not_public:
+                raise ValidationError(
+                    "This briefing is published, so it may only cite public claims. Not public: "
+                    + ", ".join(unknown + not_public)
+                )
+
+
+class SectionInline(admin.StackedInline):
+    model = Section
+    formset = SectionInlineFormSet
+    fields = ["position", "title", "body"]
+    extra = 0
+    ordering = ["position", "id"]
+
+
+@admin.register(Briefing)
+class BriefingAdmin(EditorialAdmin):
+    list_display = ["title", "edition_date", "status", "published_at", "section_count"]
+    list_filter = ["status"]
+    search_fields = ["title", "slug", "standfirst"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["status", "published_at", "published_by", "citation_check"]
+    inlines = [SectionInline]
+    actions = ["publish", "unpublish"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "edition_date", "standfirst"]}),
+        ("Publication", {"fields": ["status", "published_at", "published_by", "citation_check"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(section_count=Count("sections"))
+
+    @admin.display(description="sections", ordering="section_count")
+    def section_count(self, obj):
+        return obj.section_count
+
+    @admin.display(description="citations")
+    def citation_check(self, obj):
+        if obj is None or obj.pk is None:
+            return "Checked once the briefing is saved."
+        cited, unknown, not_public = publishing.citation_problems(
+            s.body for s in obj.sections.all()
+        )
+        if not unknown and not not_public:
+            return f"{len(cited)} claims cited; all public."
+        parts = []
+        if unknown:
+            parts.append(("Unknown claims", ", ".join(unknown)))
+        if not_public:
+            parts.append(("Not yet public", ", ".join(not_public)))
+        return format_html_join(format_html("<br>"), "<strong>{}:</strong> {}", parts)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(publishing.PUBLISH_PERMISSION)
+
+    def has_change_permission(self, request, obj=None):
+        # A change to a published briefing is a publication: reviewers only.
+        if obj is not None and obj.is_public and not self.has_publish_permission(request):
+            return False
+        return super().has_change_permission(request, obj)
+
+    @admin.action(description="Publish selected briefings", permissions=["publish"])
+    def publish(self, request, queryset):
+        for briefing in queryset:
+            try:
+                briefing._history_user = request.user
+                publishing.publish(briefing, request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, f"Published {briefing.title!r}.", messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected briefings", permissions=["publish"])
+    def unpublish(self, request, queryset):
+        for briefing in queryset:
+            briefing._history_user = request.user
+            publishing.unpublish(briefing, request.user)
+        self.message_user(request, f"Unpublished {queryset.count()} briefing(s).")

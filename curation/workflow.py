@@ -1,0 +1,64 @@
+"""
+The claim workflow and who may do what.
+
+Editors draft claims and submit them for review; only reviewers (holders of the
+`curation.review_claim` permission) verify, dispute and retract, and a reviewer may not verify a
+claim they created unless `BRIEFING_ALLOW_SELF_REVIEW` is on (a one-person team). Disputing and
+retracting need a status note saying why. Who reviewed a claim, and when, is recorded.
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from .models import Claim
+
+REVIEW_PERMISSION = "curation.review_claim"
+
+
+def can_review(user):
+    return user.has_perm(REVIEW_PERMISSION)
+
+
+def check_transition(claim, new_status, user):
+    """Raise PermissionDenied if `user` may not move `claim` to `new_status`."""
+    if new_status not in Claim.REVIEW_STATUSES:
+        if claim.status in Claim.REVIEW_STATUSES and not can_review(user):
+            raise PermissionDenied(
+                f"Claim {claim.key!r} is {claim.get_status_display().lower()}; "
+                "only a reviewer can change its status."
+            )
+        return
+    if not can_review(user):
+        raise PermissionDenied(
+            f"Only reviewers can mark a claim {Claim.Status(new_status).label.lower()}."
+        )
+    if (
+        new_status == Claim.Status.VERIFIED
+        and claim.created_by_id is not None
+        and claim.created_by_id == user.pk
+        and not settings.BRIEFING_ALLOW_SELF_REVIEW
+    ):
+        raise PermissionDenied(f"You created claim {claim.key!r}; another reviewer must verify it.")
+
+
+def record_review(claim, new_status, user):
+    """Stamp the reviewer on a claim moving into a reviewer status."""
+    if new_status in Claim.REVIEW_STATUSES and new_status != claim.status:
+        claim.reviewed_by = user
+        claim.reviewed_at = timezone.now()
+
+
+def transition(claim, new_status, user, note=""):
+    """Move one claim to a new status on behalf of `user`, enforcing the rules; save it."""
+    check_transition(claim, new_status, user)
+    record_review(claim, new_status, user)
+    claim.status = new_status
+    if note:
+        claim.status_note = note
+    if new_status in Claim.NOTE_REQUIRED_STATUSES and not claim.status_note.strip():
+        raise ValidationError({"status_note": "Say why: a status note is required."})
+    claim.full_clean()
+    claim._change_reason = f"Status set to {new_status}"
+    claim.save()
+    return claim
