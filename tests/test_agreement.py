@@ -1,0 +1,132 @@
+"""Agreement and conflict between sources are derived from the figures, never typed in."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from curation.agreement import agreement_for
+from curation.models import Claim
+from tests import factories
+from tests.factories import SOURCE_TEXT
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = datetime.date(2025, 6, 30)
+
+
+@pytest.fixture
+def scheme():
+    return factories.InitiativeFactory(slug="aiss")
+
+
+def figure(key, value, source=None, unit="HKD", as_of=AS_OF, **kwargs):
+    return factories.ClaimFactory(
+        key=key,
+        source=source or factories.SourceFactory(),
+        kind=Claim.Kind.FIGURE,
+        attribute=kwargs.pop("attribute", "budget"),
+        value=Decimal(value),
+        unit=unit,
+        as_of=as_of,
+        **kwargs,
+    )
+
+
+def agreement(claim):
+    return agreement_for([claim])[claim.pk]
+
+
+def test_figures_with_the_same_subject_attribute_and_date_but_different_values_conflict(scheme):
+    big = figure("budget-3bn", "3000000000", initiative=scheme)
+    small = figure("budget-500m", "500000000", initiative=scheme)
+    assert agreement(big).conflict_keys == ["budget-500m"]
+    assert agreement(small).conflict_keys == ["budget-3bn"]
+    assert agreement(big).corroboration_keys == []
+
+
+def test_different_as_of_dates_are_a_change_over_time_not_a_conflict():
+    cyberport = factories.OrganizationFactory(slug="cyberport")
+    older = figure("companies-2024", "2000", unit="count", attribute="companies",
+                   as_of=datetime.date(2024, 3, 1))  # fmt: skip
+    newer = figure("companies-2025", "2200", unit="count", attribute="companies")
+    older.organizations.add(cyberport)
+    newer.organizations.add(cyberport)
+    assert agreement(older).conflicts == []
+    assert agreement(newer).conflicts == []
+
+
+def test_agreeing_figures_from_different_sources_corroborate(scheme):
+    first = figure("budget-release", "3000000000", initiative=scheme)
+    figure("budget-news", "3000000000.00", initiative=scheme)
+    assert agreement(first).corroboration_keys == ["budget-news"]
+    assert agreement(first).conflicts == []
+
+
+def test_agreeing_figures_from_one_source_do_not_count_as_corroboration(scheme):
+    source = factories.SourceFactory()
+    first = figure("budget-para-1", "3000000000", source=source, initiative=scheme)
+    figure("budget-para-5", "3000000000", source=source, initiative=scheme)
+    assert agreement(first).corroborations == []
+    assert agreement(first).conflicts == []
+
+
+def test_figures_about_different_subjects_are_not_compared(scheme):
+    other = factories.InitiativeFactory(slug="aisc")
+    first = figure("aiss-budget", "3000000000", initiative=scheme)
+    figure("aisc-budget", "500000000", initiative=other)
+    assert agreement(first).conflicts == []
+
+
+def test_a_different_unit_is_a_conflict(scheme):
+    first = figure("budget-hkd", "3000000000", initiative=scheme)
+    figure("budget-usd", "3000000000", unit="USD", initiative=scheme)
+    assert agreement(first).conflict_keys == ["budget-usd"]
+
+
+def test_organisation_figures_compare_on_the_same_set_of_organisations():
+    cyberport, hku = (factories.OrganizationFactory(slug=s) for s in ("cyberport", "hku"))
+    a = figure("startups-a", "400", unit="count", attribute="startups")
+    b = figure("startups-b", "450", unit="count", attribute="startups")
+    c = figure("startups-c", "900", unit="count", attribute="startups")
+    a.organizations.add(cyberport)
+    b.organizations.add(cyberport)
+    c.organizations.add(cyberport, hku)
+    assert agreement(a).conflict_keys == ["startups-b"]
+
+
+def test_retracted_claims_neither_conflict_nor_corroborate(scheme):
+    first = figure("budget-kept", "3000000000", initiative=scheme)
+    figure("budget-withdrawn", "1", initiative=scheme, status=Claim.Status.RETRACTED,
+           status_note="Misread the table.")  # fmt: skip
+    assert agreement(first).conflicts == []
+
+
+def test_public_pages_compare_only_against_public_claims(scheme):
+    first = figure("budget-public", "3000000000", initiative=scheme)
+    figure("budget-draft", "1", initiative=scheme, status=Claim.Status.DRAFT)
+    assert agreement(first).conflict_keys == ["budget-draft"]
+    public = agreement_for([first], candidates=Claim.objects.public())[first.pk]
+    assert public.conflicts == []
+
+
+def test_contradictions_linked_by_hand_count_as_conflicts():
+    source = factories.SourceFactory(text=SOURCE_TEXT + " Cyberport was established in 2004.")
+    first = factories.ClaimFactory(key="founded-2004", source=source,
+                                   quote="Cyberport was established in 2004.")  # fmt: skip
+    second = factories.ClaimFactory(key="built-from-1999")
+    first.contradicts.add(second)
+    assert agreement(first).conflict_keys == ["built-from-1999"]
+    assert agreement(second).conflict_keys == ["founded-2004"]
+
+
+def test_a_whole_list_costs_a_fixed_number_of_queries(scheme, django_assert_max_num_queries):
+    for n in range(30):
+        figure(f"budget-{n}", str(1000 + n % 3), initiative=scheme)
+    cyberport = factories.OrganizationFactory(slug="cyberport")
+    for n in range(30):
+        figure(f"count-{n}", "5", unit="count", attribute="count").organizations.add(cyberport)
+    claims = list(Claim.objects.all())
+    with django_assert_max_num_queries(4):
+        result = agreement_for(claims)
+    assert len(result[claims[0].pk].conflicts) == 20

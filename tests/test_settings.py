@@ -1,0 +1,75 @@
+"""Settings come from the environment, and production refuses to start half-configured."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+ROOT = settings.BASE_DIR
+
+
+def run_django(code, **env):
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL"))
+    }
+    environment.update(env)
+    environment["DJANGO_SETTINGS_MODULE"] = "briefing.settings"
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = run_django("print('started')", DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert "started" not in result.stdout
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_it_starts_in_production_mode_with_a_secret_key():
+    result = run_django(
+        "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x" * 50,
+        DJANGO_ALLOWED_HOSTS="briefing.example.org, www.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False ['briefing.example.org', 'www.example.org']"
+
+
+def test_it_refuses_a_debug_value_that_is_not_yes_or_no():
+    result = run_django("print('started')", DJANGO_DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be" in result.stderr
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    database = tmp_path / "wal.sqlite3"
+    result = run_django(
+        "from django.db import connection; c = connection.cursor();"
+        "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0]);"
+        "c.execute('PRAGMA busy_timeout'); print(c.fetchone()[0])",
+        DJANGO_DEBUG="1",
+        DATABASE_URL=f"sqlite:///{database}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "20000"]
+
+
+def test_an_unreachable_database_server_is_a_quick_clear_error():
+    # Port 9 (discard) on localhost: nothing listens, so the connection is refused at once.
+    result = run_django(
+        "from django.db import connection; connection.ensure_connection()",
+        DJANGO_DEBUG="1",
+        DATABASE_URL="postgres://postgres@127.0.0.1:9/briefing",
+    )
+    assert result.returncode != 0
+    assert "OperationalError" in result.stderr
