@@ -15,7 +15,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -236,9 +236,10 @@ class Source(VersionedModel):
         new_hash = self.compute_hash()
         changed = new_hash != self.text_sha256
         self.text_sha256 = new_hash
-        super().save(*args, **kwargs)
-        if changed:
-            self.relocate_quotes()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if changed:
+                self.relocate_quotes()
 
     def get_absolute_url(self):
         return reverse("briefing:source-detail", args=[self.key])
