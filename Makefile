@@ -45,6 +45,7 @@ browser:
 	      apt-get install -y -q chromium >/dev/null || \
 	      { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
 	    else echo "Chromium is missing: install Debian's chromium package for the browser tests."; fi; }
+	@test -f .cache/axe/node_modules/axe-core/axe.min.js || npm install --no-save --silent --prefix .cache/axe axe-core@4.14.1 || echo "axe-core is missing: the browser tests need it."
 
 test: export DJANGO_SECRET_KEY ?= make-test-only-secret-key-0123456789-abcdefghijklmnop
 test: $(DEV_STAMP) browser lint

@@ -1,12 +1,323 @@
-"""Public reader views. Placeholder until the public-site work lands in this session."""
+"""
+The reader site. Every view starts from a public QuerySet (`.public()`, or
+`Claim.objects.on_permalink()` for claim pages); staff also see drafts at the same URLs, as a
+marked preview that is never cached. Pages run a fixed number of queries whatever their length:
+lists are prefetched and agreement between claims is derived for a whole page at once.
+"""
 
-from django.http import Http404
+from collections import defaultdict
+from functools import wraps
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
+
+from curation.agreement import agreement_for
+from curation.models import Briefing, Claim, Initiative, Organization, Source, cited_keys
+
+from . import charts
+from .filters import ClaimFilter, InitiativeFilter, OrganizationFilter, SourceFilter
+from .templatetags.briefing_tags import render_briefing
+
+PER_PAGE = 25
+SEARCH_LIMIT = 10
 
 
-def _placeholder(request, *args, **kwargs):
-    raise Http404("The public site is being built.")
+def reader_page(view):
+    """Readers' pages may be cached briefly; a staff member's page may show a draft: never."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if request.user.is_staff:
+            patch_cache_control(response, private=True, no_store=True)
+        else:
+            patch_cache_control(response, public=True, max_age=60)
+        return response
+
+    return wrapper
 
 
-home = briefing_list = briefing_detail = initiative_list = initiative_detail = _placeholder
-organization_list = organization_detail = source_list = source_detail = _placeholder
-claim_list = claim_detail = search = _placeholder
+def visible(request, manager, public):
+    """What this request may open by URL: the public rows, or every row for staff previews."""
+    return manager.all() if request.user.is_staff else public
+
+
+def paginate(request, queryset):
+    return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+
+
+def public_claims():
+    return Claim.objects.public()
+
+
+def counted_claims():
+    """Count only public claims, for the lists' "N claims" figures and sorting."""
+    return Count("claims", filter=Q(claims__in=Claim.objects.public()), distinct=True)
+
+
+def figure_rows(claims):
+    """Group figures by what they measure and when: one row per (attribute, as-of date)."""
+    rows = defaultdict(list)
+    for claim in claims:
+        if claim.has_figure:
+            rows[(claim.attribute, claim.as_of)].append(claim)
+    return [
+        {
+            "attribute": attribute,
+            "as_of": as_of,
+            "claims": members,
+            "disagree": len({(c.value, c.unit) for c in members}) > 1,
+        }
+        for (attribute, as_of), members in sorted(
+            rows.items(), key=lambda item: (item[0][0], item[0][1] is None, item[0][1])
+        )
+    ]
+
+
+# Briefings ------------------------------------------------------------------------------------
+
+
+def render_briefing_page(request, briefing, is_home=False):
+    preview = request.user.is_staff
+    sections = list(briefing.sections.all())
+    keys = list(dict.fromkeys(key for s in sections for key in cited_keys(s.body)))
+    claims = visible(request, Claim.objects, Claim.objects.on_permalink())
+    claims = {c.key: c for c in claims.filter(key__in=keys).select_related("source")}
+    shown = [c for c in claims.values() if preview or c.is_public]
+    agreement = agreement_for(shown, candidates=Claim.objects.public())
+    document = render_briefing(sections, claims, agreement, preview=preview)
+    context = {
+        "briefing": briefing,
+        "document": document,
+        "is_home": is_home,
+        "preview": not briefing.is_public,
+    }
+    return render(request, "briefing/briefing_detail.html", context)
+
+
+@reader_page
+def home(request):
+    briefing = Briefing.objects.public().order_by("-edition_date", "-published_at").first()
+    if briefing is None:
+        return render(request, "briefing/no_briefing.html")
+    return render_briefing_page(request, briefing, is_home=True)
+
+
+@reader_page
+def briefing_list(request):
+    page = paginate(request, Briefing.objects.public())
+    return render(request, "briefing/briefing_list.html", {"page": page})
+
+
+@reader_page
+def briefing_detail(request, slug):
+    briefing = get_object_or_404(
+        visible(request, Briefing.objects, Briefing.objects.public()), slug=slug
+    )
+    return render_briefing_page(request, briefing)
+
+
+# Claims ---------------------------------------------------------------------------------------
+
+
+@reader_page
+def claim_list(request):
+    queryset = public_claims().select_related("source", "initiative").defer("source__text")
+    filterset = ClaimFilter(request.GET, queryset=queryset)
+    page = paginate(request, filterset.qs)
+    agreement = agreement_for(page.object_list, candidates=Claim.objects.public())
+    for claim in page.object_list:
+        claim.agreement = agreement[claim.pk]
+    context = {"filter": filterset, "page": page}
+    return render(request, "briefing/claim_list.html", context)
+
+
+@reader_page
+def claim_detail(request, key):
+    claims = visible(request, Claim.objects, Claim.objects.on_permalink())
+    claim = get_object_or_404(claims.select_related("source").prefetch_related("topics"), key=key)
+    initiatives = visible(request, Initiative.objects, Initiative.objects.public())
+    organizations = visible(request, Organization.objects, Organization.objects.public())
+    briefings = visible(request, Briefing.objects, Briefing.objects.public())
+    context = {
+        "claim": claim,
+        "context": claim.quote_context(),
+        "agreement": agreement_for([claim], candidates=Claim.objects.public())[claim.pk],
+        "initiative": initiatives.filter(claims=claim).select_related("lead").first(),
+        "organizations": organizations.filter(claims=claim),
+        "briefings": briefings.filter(sections__citations__claim=claim).distinct(),
+        "preview": claim.status in (Claim.Status.DRAFT, Claim.Status.IN_REVIEW),
+    }
+    return render(request, "briefing/claim_detail.html", context)
+
+
+# Sources --------------------------------------------------------------------------------------
+
+
+@reader_page
+def source_list(request):
+    queryset = (
+        Source.objects.public().defer("text").annotate(claim_count=counted_claims()).order_by("key")
+    )
+    filterset = SourceFilter(request.GET, queryset=queryset)
+    context = {"filter": filterset, "page": paginate(request, filterset.qs)}
+    return render(request, "briefing/source_list.html", context)
+
+
+@reader_page
+def source_detail(request, key):
+    source = get_object_or_404(visible(request, Source.objects, Source.objects.public()), key=key)
+    claims = list(public_claims().filter(source=source).order_by("quote_start", "key"))
+    context = {
+        "source": source,
+        "claims": claims,
+        "preview": not claims,
+    }
+    return render(request, "briefing/source_detail.html", context)
+
+
+# Initiatives ----------------------------------------------------------------------------------
+
+
+@reader_page
+def initiative_list(request):
+    queryset = (
+        Initiative.objects.public()
+        .select_related("lead")
+        .prefetch_related("topics")
+        .annotate(claim_count=counted_claims())
+        .order_by("name")
+    )
+    filterset = InitiativeFilter(request.GET, queryset=queryset)
+    context = {"filter": filterset, "page": paginate(request, filterset.qs)}
+    return render(request, "briefing/initiative_list.html", context)
+
+
+def subject_page(request, template, claims, **context):
+    """The claims about one initiative or organisation: figures, charts, facts, agreement."""
+    claims = list(claims)
+    agreement = agreement_for(claims, candidates=Claim.objects.public())
+    for claim in claims:
+        claim.agreement = agreement[claim.pk]
+    context.update(
+        claims=claims,
+        figure_rows=figure_rows(claims),
+        facts=[c for c in claims if not c.has_figure],
+        series=charts.figure_series(context.pop("chart_claims", claims)),
+    )
+    return render(request, template, context)
+
+
+@reader_page
+def initiative_detail(request, slug):
+    initiatives = visible(request, Initiative.objects, Initiative.objects.public())
+    initiative = get_object_or_404(
+        initiatives.select_related("lead").prefetch_related("partners", "topics"), slug=slug
+    )
+    claims = (
+        public_claims()
+        .filter(initiative=initiative)
+        .select_related("source")
+        .defer("source__text")
+        .order_by("as_of", "key")
+    )
+    return subject_page(
+        request,
+        "briefing/initiative_detail.html",
+        claims,
+        initiative=initiative,
+        preview=not initiative.claims.public().exists() if request.user.is_staff else False,
+    )
+
+
+@reader_page
+def organization_list(request):
+    led = Count(
+        "led_initiatives",
+        filter=Q(led_initiatives__in=Initiative.objects.public()),
+        distinct=True,
+    )
+    queryset = Organization.objects.public().annotate(claim_count=counted_claims(), led_count=led)
+    queryset = queryset.order_by("name")
+    filterset = OrganizationFilter(request.GET, queryset=queryset)
+    context = {"filter": filterset, "page": paginate(request, filterset.qs)}
+    return render(request, "briefing/organization_list.html", context)
+
+
+@reader_page
+def organization_detail(request, slug):
+    organizations = visible(request, Organization.objects, Organization.objects.public())
+    organization = get_object_or_404(organizations, slug=slug)
+    claims = list(
+        public_claims()
+        .filter(organizations=organization)
+        .select_related("source", "initiative")
+        .prefetch_related("organizations")
+        .defer("source__text")
+        .order_by("as_of", "key")
+    )
+    # A chart follows one subject: figures about this organisation alone, not an initiative.
+    about_it_alone = [c for c in claims if not c.initiative_id and len(c.organizations.all()) == 1]
+    initiatives = Initiative.objects.public().select_related("lead")
+    return subject_page(
+        request,
+        "briefing/organization_detail.html",
+        claims,
+        chart_claims=about_it_alone,
+        organization=organization,
+        led=initiatives.filter(lead=organization),
+        joined=initiatives.filter(partners=organization),
+        preview=not (claims or Organization.objects.public().filter(pk=organization.pk).exists())
+        if request.user.is_staff
+        else False,
+    )
+
+
+# Search ---------------------------------------------------------------------------------------
+
+
+@reader_page
+def search(request):
+    q = request.GET.get("q", "").strip()[:200]
+    results = []
+    if q:
+        kinds = [
+            (
+                "Claims",
+                "briefing:claim-list",
+                ClaimFilter,
+                public_claims().select_related("source"),
+            ),
+            (
+                "Initiatives",
+                "briefing:initiative-list",
+                InitiativeFilter,
+                Initiative.objects.public(),
+            ),
+            (
+                "Organisations",
+                "briefing:organization-list",
+                OrganizationFilter,
+                Organization.objects.public(),
+            ),
+            (
+                "Sources",
+                "briefing:source-list",
+                SourceFilter,
+                Source.objects.public().defer("text"),
+            ),
+        ]
+        for label, url_name, filter_class, queryset in kinds:
+            found = filter_class({"q": q}, queryset=queryset).qs
+            results.append(
+                {
+                    "label": label,
+                    "url_name": url_name,
+                    "count": found.count(),
+                    "items": list(found[:SEARCH_LIMIT]),
+                }
+            )
+    context = {"q": q, "results": results, "total": sum(r["count"] for r in results)}
+    return render(request, "briefing/search.html", context)

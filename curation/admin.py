@@ -8,13 +8,14 @@ Every editorial model gets history with revert (django-simple-history), a stale-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import publishing, workflow
+from . import publishing, resources, workflow
 from .models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
 
 admin.site.site_header = "Briefing: editorial workspace"
@@ -70,10 +71,12 @@ class VersionedForm(forms.ModelForm):
         return cleaned
 
 
-class EditorialAdmin(SimpleHistoryAdmin):
+class EditorialAdmin(resources.ImportExportAdmin, SimpleHistoryAdmin):
     """Shared behaviour: the stale-edit form, the request on the form, history with revert."""
 
     form = VersionedForm
+    # Django 6's behaviour now: a URL typed without a scheme is taken as https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False
     list_per_page = 50
 
@@ -105,6 +108,7 @@ class EditorialAdmin(SimpleHistoryAdmin):
 
 @admin.register(Topic)
 class TopicAdmin(EditorialAdmin):
+    resource_classes = [resources.TopicResource]
     list_display = ["name", "slug", "claim_count"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -119,6 +123,7 @@ class TopicAdmin(EditorialAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(EditorialAdmin):
+    resource_classes = [resources.OrganizationResource]
     list_display = ["name", "kind", "aliases", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "aliases"]
@@ -149,6 +154,7 @@ class ClaimInline(admin.TabularInline):
 
 @admin.register(Source)
 class SourceAdmin(EditorialAdmin):
+    resource_classes = [resources.SourceResource]
     list_display = ["key", "title", "publisher", "source_type", "published_on", "reliability"]
     list_filter = ["source_type", "reliability", "language"]
     search_fields = ["key", "title", "publisher", "author", "url"]
@@ -172,6 +178,7 @@ class SourceAdmin(EditorialAdmin):
 
 @admin.register(Initiative)
 class InitiativeAdmin(EditorialAdmin):
+    resource_classes = [resources.InitiativeResource]
     list_display = ["name", "kind", "status", "lead", "announced_on"]
     list_filter = ["kind", "status", "topics"]
     list_select_related = ["lead"]
@@ -239,6 +246,7 @@ class StatusNoteForm(forms.Form):
 
 @admin.register(Claim)
 class ClaimAdmin(EditorialAdmin):
+    resource_classes = [resources.ClaimResource, resources.ContradictionResource]
     form = ClaimForm
     list_display = [
         "key",
@@ -395,6 +403,7 @@ class SectionInline(admin.StackedInline):
 
 @admin.register(Briefing)
 class BriefingAdmin(EditorialAdmin):
+    resource_classes = [resources.BriefingResource, resources.SectionResource]
     list_display = ["title", "edition_date", "status", "published_at", "section_count"]
     list_filter = ["status"]
     search_fields = ["title", "slug", "standfirst"]

@@ -73,3 +73,26 @@ def test_an_unreachable_database_server_is_a_quick_clear_error():
     )
     assert result.returncode != 0
     assert "OperationalError" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks():
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL"))
+    }
+    environment.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="a-real-looking-secret-" + "k3y-" * 12,
+        DJANGO_ALLOWED_HOSTS="briefing.example.org",
+        DJANGO_SETTINGS_MODULE="briefing.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,1483 @@
+"""
+CSV import and export of the editorial data, with django-import-export.
+
+The columns are the contract of PRODUCT.md ("CSV formats"): the same columns, in the same order,
+for import, export, the editors' bundle (`import_bundle` / `export_bundle`) and the public
+downloads, so an export re-imports unchanged. Rows are matched by their key or slug (sections by
+briefing and position), so a re-import updates instead of duplicating, and an unchanged row is
+reported as skipped.
+
+Cells
+    UTF-8, with or without a BOM; CRLF or LF line ends; quoted cells may span lines. Dates are
+    ISO 8601 (YYYY-MM-DD). Lists (aliases, organisations, topics, partners) are separated by ";".
+    An empty cell is "no value". Coded columns take the codes of PRODUCT.md, never the labels.
+    Numbers are plain decimals: exported without exponent or trailing zeros (3000000000, not
+    3E+9 nor 3000000000.000000), and imported only in that form, with an optional minus sign and
+    decimal point (a thousands separator or a currency is an error, not a guess).
+
+Formula safety
+    A spreadsheet runs a cell that begins with =, +, -, @, a tab or a carriage return as a
+    formula. On export, every text cell (free text, keys, codes, lists) that begins with one of
+    those characters, possibly after apostrophes, gets one leading apostrophe ("'"), which makes
+    a spreadsheet show it as text. On import, one leading apostrophe is removed from a cell that
+    is apostrophes followed by one of those characters, and from no other cell. So:
+
+        statement "-5 degrees" → exported "'-5 degrees" → imported "-5 degrees"
+        statement "'=x"        → exported "''=x"        → imported "'=x"
+        statement "'quoted'"   → exported "'quoted'"    → imported "'quoted'" (untouched)
+
+    which makes export → import → export byte-identical. Number and date columns are never
+    prefixed: their cells can only be a plain number or an ISO date, which a spreadsheet reads as
+    a value, never as a formula; so a value of -5 is exported as -5 and round-trips as a number.
+    (Import also accepts "'-5" in a number column, as a spreadsheet may save it.)
+
+Errors
+    Import is all-or-nothing: a file with any bad row changes nothing, and every bad row is
+    reported as `<file> line <n>, column <column>: <reason>`, where the line is the line of the
+    file where the row starts (the header is line 1; a quoted cell spanning lines counts every
+    line). A missing or unknown column is an error that lists the expected columns. The reasons
+    are the model's own validation (`full_clean()`, so `Claim.clean()` checks the quote and names
+    the nearest passage of the source) plus what the widgets here check: unknown references,
+    codes, numbers and dates. On a result, they are `result.problems`, and one summary base
+    error, so the admin, the library's `import` command and `import_bundle` all refuse the file.
+
+Speed
+    Everything a file refers to is loaded once per file (sources by key, initiatives,
+    organisations and topics by slug) and looked up in dicts; a claim's source is that one cached
+    instance, so a source's normalised text is computed once however many claims quote it.
+    Existing rows are loaded once per file (the library's `CachedInstanceLoader`, with their
+    many-to-many relations prefetched). `full_clean()` runs on every row, without the checks
+    that would cost a query per row and are already made once per file: that a related row
+    exists (it was found in the preloaded dict), uniqueness of the key (existing rows are found
+    by the loader, duplicates inside the file are reported before import) and database check
+    constraints (`Claim.clean()` makes the same checks, with clearer messages; the database
+    still enforces them). Rows are saved one by one with `save()` (no bulk create), so quote
+    offsets, history and citations are kept exactly as in the admin.
+"""
+
+import csv
+import io
+import re
+from copy import copy
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import tablib
+from django import forms
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from import_export import fields, resources, widgets
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+from import_export.forms import ImportForm
+from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
+from import_export.results import Error, InvalidRow, RowResult
+from simple_history import utils as history_utils
+
+from . import publishing, workflow
+from .agreement import agreement_for
+from .models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
+
+# Formula safety ---------------------------------------------------------------------------------
+
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_ESCAPED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+
+
+def neutralise(cell):
+    """Prefix a text cell a spreadsheet would run as a formula with an apostrophe."""
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def restore(cell):
+    """Undo `neutralise()`: drop the apostrophe it added, and only that."""
+    return cell[1:] if _ESCAPED_FORMULA.match(cell) else cell
+
+
+def _cell(value):
+    return "" if value is None else str(value)
+
+
+# Reading and writing files ----------------------------------------------------------------------
+
+
+class CsvFileError(Exception):
+    """A file that cannot be read as CSV at all: too big, not UTF-8, or without a header."""
+
+
+def max_bytes():
+    return settings.BRIEFING_IMPORT_MAX_BYTES
+
+
+def too_big_message(name, size):
+    return (
+        f"{name} is {size:,} bytes; files of at most {max_bytes():,} bytes can be imported. "
+        "Split it into smaller files."
+    )
+
+
+def decode(data, name="The file"):
+    """Bytes to text: UTF-8, with or without a BOM; anything else is a clear error."""
+    if len(data) > max_bytes():
+        raise CsvFileError(too_big_message(name, len(data)))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CsvFileError(
+            f"{name} is not valid UTF-8 (byte 0x{data[error.start]:02x} on line {line}). "
+            "Save it from your spreadsheet as \u201cCSV UTF-8\u201d and import it again."
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def read_csv(data, name="The file"):
+    """
+    Parse CSV bytes or text into a tablib Dataset that remembers where each row starts.
+
+    `dataset.line_numbers[i]` is the line of the file on which row i starts (the header is
+    line 1), so errors can point at the line an editor sees in a text editor. Blank rows are
+    skipped; short rows are padded; a row with more cells than the header is reported in
+    `dataset.row_problems` rather than silently cut.
+    """
+    text = decode(data, name) if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    dataset = tablib.Dataset()
+    line_numbers, row_problems = [], {}
+    headers, start = None, 1
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue
+            if headers is None:
+                headers = [cell.strip() for cell in record]
+                dataset.headers = headers
+                continue
+            width = len(headers)
+            if len(record) > width:
+                extra = record[width:]
+                if any(cell.strip() for cell in extra):
+                    row_problems[len(dataset) + 1] = (
+                        NON_FIELD_ERRORS,
+                        f"this row has {len(record)} cells but the header has {width} columns",
+                    )
+                record = record[:width]
+            dataset.append(record + [""] * (width - len(record)))
+            line_numbers.append(line)
+    except csv.Error as error:
+        raise CsvFileError(
+            f"{name} line {reader.line_num}: not readable as CSV ({error})."
+        ) from None
+    if headers is None:
+        raise CsvFileError(f"{name} is empty: it needs a header row naming the columns.")
+    dataset.line_numbers = line_numbers
+    dataset.row_problems = row_problems
+    return dataset
+
+
+def read_csv_file(path):
+    path = Path(path)
+    size = path.stat().st_size
+    if size > max_bytes():
+        raise CsvFileError(too_big_message(path.name, size))
+    return read_csv(path.read_bytes(), path.name)
+
+
+class _Echo:
+    """A file-like object whose write() returns what it was given, for streaming csv.writer."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(rows):
+    """Yield each row as one CSV record: UTF-8 text, "\\n" line ends, quoted only when needed."""
+    writer = csv.writer(_Echo(), lineterminator="\n")
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def write_csv(path, rows):
+    with open(path, "w", encoding="utf-8", newline="") as file:
+        file.writelines(csv_lines(rows))
+
+
+class CSVFile(base_formats.CSV):
+    """The library's CSV format, reading and writing files the way `read_csv`/`csv_lines` do."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        return read_csv(in_stream)
+
+    def export_data(self, dataset, **kwargs):
+        return "".join(csv_lines([dataset.headers, *dataset]))
+
+
+# Problems ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a file cannot be imported: where it is, and what to do about it."""
+
+    file: str
+    line: int | None
+    column: str
+    message: str
+
+    def __str__(self):
+        where = self.file
+        if self.line is not None:
+            where += f" line {self.line}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+class ImportProblems(Exception):
+    """Every problem of a refused file; str() is the summary, repr() the full report."""
+
+    def __init__(self, file, problems):
+        self.file = file
+        self.problems = problems
+        rows = len({p.line for p in problems if p.line is not None})
+        if rows:
+            summary = f"{file}: {rows} row{'s' if rows != 1 else ''} cannot be imported"
+        else:
+            summary = f"{file} cannot be imported"
+        super().__init__(summary + ", so nothing was imported. Correct the file and try again.")
+
+    @property
+    def report(self):
+        return "\n".join([str(self), *(str(p) for p in self.problems)])
+
+    def __repr__(self):
+        # The library's `import` command prints repr() of each error.
+        return self.report
+
+
+class ImportError_(Error):
+    """The library's error record; for refused files, the 'traceback' is the list of problems."""
+
+    @property
+    def traceback(self):
+        if isinstance(self.error, ImportProblems):
+            return "\n".join(str(p) for p in self.error.problems)
+        return super().traceback
+
+
+# Widgets ----------------------------------------------------------------------------------------
+
+
+class TextWidget(widgets.CharWidget):
+    """Free text, kept exactly as written (no stripping), so it round-trips byte for byte."""
+
+    def clean(self, value, row=None, **kwargs):
+        return restore(_cell(value))
+
+    def render(self, value, obj=None, **kwargs):
+        return _cell(value)
+
+
+class CodeWidget(widgets.CharWidget):
+    """A key, slug or coded value: stripped; codes checked against the model's choices."""
+
+    def __init__(self, choices=None, **kwargs):
+        self.choices = choices
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        code = restore(_cell(value).strip())
+        if code and self.choices is not None and code not in self.choices.values:
+            raise ValueError(
+                f"{code!r} is not a valid code; use one of: " + ", ".join(self.choices.values) + "."
+            )
+        return code
+
+    def render(self, value, obj=None, **kwargs):
+        return _cell(value)
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_WHOLE_NUMBER = re.compile(r"\d+")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class PlainDecimalWidget(widgets.DecimalWidget):
+    """A plain decimal: 3000000000, -5, 0.75. Never an exponent, separator or currency."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = restore(_cell(value).strip())
+        if not text:
+            return None
+        if not _PLAIN_NUMBER.fullmatch(text):
+            raise ValueError(
+                f"{text!r} is not a plain number: write digits, with an optional minus sign and "
+                "decimal point, in the unit given (3000000000 with unit HKD, not 3E+9, "
+                "3,000,000,000 or HK$3bn)."
+            )
+        return Decimal(text)
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        number = Decimal(value)
+        if number == 0:
+            return "0"
+        return format(number.normalize(), "f")
+
+
+class WholeNumberWidget(widgets.IntegerWidget):
+    def clean(self, value, row=None, **kwargs):
+        text = restore(_cell(value).strip())
+        if not text:
+            return None
+        if not _WHOLE_NUMBER.fullmatch(text):
+            raise ValueError(f"{text!r} is not a whole number (0, 1, 2…).")
+        return int(text)
+
+    def render(self, value, obj=None, **kwargs):
+        return _cell(value)
+
+
+class IsoDateWidget(widgets.DateWidget):
+    """An ISO 8601 date, YYYY-MM-DD, and nothing else: 03/04/2025 means different days to
+    different people."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = restore(_cell(value).strip())
+        if not text:
+            return None
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(f"{text!r} is not a date: write dates as YYYY-MM-DD (2025-07-31).")
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a real date.") from None
+
+    def render(self, value, obj=None, **kwargs):
+        return value.isoformat() if value else ""
+
+
+class _KeyLookup:
+    """Rows of a related model by key, loaded once per file (`load`) instead of once per row."""
+
+    def __init__(self, model, field, label, queryset=None):
+        self.model = model
+        self.field = field
+        self.label = label
+        self.queryset = queryset
+        self.by_key = {}
+        self.by_id = {}
+
+    def get_lookup_queryset(self):
+        return self.queryset() if self.queryset else self.model._default_manager.all()
+
+    def load(self, keys):
+        keys = sorted(set(keys) - set(self.by_key) - {""})
+        queryset = self.get_lookup_queryset()
+        # In chunks, to stay under the database's limit on query parameters.
+        for start in range(0, len(keys), 500):
+            for obj in queryset.filter(**{f"{self.field}__in": keys[start : start + 500]}):
+                self.by_key[getattr(obj, self.field)] = obj
+                self.by_id[obj.pk] = obj
+
+    def find(self, key):
+        if key not in self.by_key:
+            self.load([key])
+        try:
+            return self.by_key[key]
+        except KeyError:
+            raise ValueError(
+                f"unknown {self.label} {key!r}: no {self.label} has this {self.field}."
+            ) from None
+
+
+class KeyForeignKeyWidget(_KeyLookup, widgets.ForeignKeyWidget):
+    """A foreign key exchanged as the related row's key or slug."""
+
+    def __init__(self, model, field, label, queryset=None):
+        _KeyLookup.__init__(self, model, field, label, queryset)
+        widgets.ForeignKeyWidget.__init__(self, model, field=field)
+
+    def keys_in(self, value):
+        return [restore(_cell(value).strip())]
+
+    def clean(self, value, row=None, **kwargs):
+        key = restore(_cell(value).strip())
+        return self.find(key) if key else None
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else getattr(value, self.field)
+
+
+class KeyManyToManyWidget(_KeyLookup, widgets.ManyToManyWidget):
+    """A many-to-many relation exchanged as ";"-separated keys or slugs, sorted."""
+
+    def __init__(self, model, field, label, queryset=None):
+        _KeyLookup.__init__(self, model, field, label, queryset)
+        widgets.ManyToManyWidget.__init__(self, model, separator=";", field=field)
+
+    def keys_in(self, value):
+        cell = restore(_cell(value))
+        return list(dict.fromkeys(k.strip() for k in cell.split(self.separator) if k.strip()))
+
+    def clean(self, value, row=None, **kwargs):
+        keys = self.keys_in(value)
+        missing = [k for k in keys if k not in self.by_key]
+        if missing:
+            self.load(missing)
+            missing = [k for k in keys if k not in self.by_key]
+        if missing:
+            plural = "s" if len(missing) > 1 else ""
+            raise ValueError(
+                f"unknown {self.label}{plural} "
+                + ", ".join(repr(k) for k in missing)
+                + f": no {self.label} has this {self.field}."
+            )
+        return [self.by_key[k] for k in keys]
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return self.separator.join(sorted(getattr(o, self.field) for o in value.all()))
+
+
+# Fields -----------------------------------------------------------------------------------------
+
+
+class RelatedField(fields.Field):
+    """
+    A foreign key column whose current value is read from the preloaded rows, not the database.
+
+    The library reads each field of the row before and after import (to diff and to skip
+    unchanged rows); for a relation that would fetch the related row once per row.
+    """
+
+    def get_value(self, instance):
+        related_id = getattr(instance, f"{self.attribute}_id", None)
+        if related_id is not None and related_id in self.widget.by_id:
+            return self.widget.by_id[related_id]
+        return super().get_value(instance)
+
+
+class _Listed(list):
+    """A list that answers .all(), like the related manager it stands for."""
+
+    def all(self):
+        return self
+
+
+class RelatedManyField(fields.Field):
+    """A many-to-many column; remembers what it saved, so reading it back costs no query."""
+
+    def save(self, instance, row, is_m2m=False, **kwargs):
+        if not is_m2m:
+            return super().save(instance, row, is_m2m, **kwargs)
+        related = self.clean(row, **kwargs)
+        manager = getattr(instance, self.attribute)
+        if getattr(instance, "_created_by_import", False):
+            # A new row has no links yet: insert them in one query, without reading the current
+            # ones first. (Only django-simple-history listens to these links' signals, and the
+            # resource records history itself.)
+            if related:
+                field = instance._meta.get_field(self.attribute)
+                through = field.remote_field.through
+                source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+                through.objects.bulk_create(
+                    [through(**{source: instance, target: obj}) for obj in related]
+                )
+        else:
+            manager.set(related)
+        instance.__dict__.setdefault("_imported_relations", {})[self.attribute] = _Listed(related)
+
+    def get_value(self, instance):
+        for cache in ("_imported_relations", "_loaded_relations"):
+            saved = instance.__dict__.get(cache, {})
+            if self.attribute in saved:
+                return saved[self.attribute]
+        return super().get_value(instance)
+
+
+def free_text(name):
+    return fields.Field(attribute=name, column_name=name, widget=TextWidget())
+
+
+def code(name, choices=None):
+    return fields.Field(attribute=name, column_name=name, widget=CodeWidget(choices))
+
+
+def decimal(name):
+    return fields.Field(attribute=name, column_name=name, widget=PlainDecimalWidget())
+
+
+def whole_number(name):
+    return fields.Field(attribute=name, column_name=name, widget=WholeNumberWidget())
+
+
+def iso_date(name):
+    return fields.Field(attribute=name, column_name=name, widget=IsoDateWidget())
+
+
+def foreign_key(name, model, key, label, attribute=None, queryset=None):
+    return RelatedField(
+        attribute=attribute or name,
+        column_name=name,
+        widget=KeyForeignKeyWidget(model, key, label, queryset),
+    )
+
+
+def many_to_many(name, model, key, label):
+    return RelatedManyField(
+        attribute=name, column_name=name, widget=KeyManyToManyWidget(model, key, label)
+    )
+
+
+def derived(name):
+    """An export-only column; import accepts it and ignores it."""
+    return fields.Field(column_name=name, readonly=True, dehydrate_method=f"dehydrate_{name}")
+
+
+# Resources --------------------------------------------------------------------------------------
+
+
+class PreloadingInstanceLoader(CachedInstanceLoader):
+    """The library's cached loader, querying in chunks so any file size stays under the
+    database's limit on query parameters."""
+
+    def __init__(self, resource, dataset=None):
+        ModelInstanceLoader.__init__(self, resource, dataset)
+        self.pk_field = resource.fields[resource.get_import_id_fields()[0]]
+        keys = sorted({self.pk_field.clean(row) for row in dataset.dict} - {""})
+        self.all_instances = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            for instance in self.get_queryset().filter(**{f"{self.pk_field.attribute}__in": chunk}):
+                self.all_instances[self.pk_field.get_value(instance)] = instance
+
+    def get_instance(self, row):
+        return self.all_instances.get(self.pk_field.clean(row))
+
+
+class CsvResource(resources.ModelResource):
+    """
+    What every resource here shares: the column check, all-or-nothing import, line-numbered
+    problems, preloaded relations, formula-safe export. See the module docstring.
+
+    Options, as keyword arguments:
+    - `all_or_nothing` (default True): roll back the whole file when any row is bad. The bundle
+      import turns it off and rolls back all files together instead.
+    - `html_diff` (default True): build the admin's preview of changes; commands turn it off.
+    - `progress`: a callable(rows done, rows in file), called after each row.
+    - `formula_safe` (default True): neutralise formula-looking cells on export; JSON turns it
+      off, as no spreadsheet reads it.
+    - `candidates` (claims only): the claims conflicts and corroborations may name.
+    """
+
+    key_columns = ("key",)
+
+    class Meta:
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+        instance_loader_class = PreloadingInstanceLoader
+        chunk_size = 2000
+
+    def __init__(
+        self, all_or_nothing=True, html_diff=True, progress=None, formula_safe=True, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.all_or_nothing = all_or_nothing
+        self.formula_safe = formula_safe
+        self.progress = progress
+        if not html_diff:
+            self._meta = copy(self._meta)
+            self._meta.skip_html_diff = True
+        self._row_problems = {}
+        self._unrecorded = []
+
+    # Columns ------------------------------------------------------------------------------------
+
+    @classmethod
+    def columns(cls):
+        """The import and export columns of the contract, in order."""
+        return [f.column_name for f in cls().get_export_fields() if not f.readonly]
+
+    @classmethod
+    def export_columns(cls):
+        return [f.column_name for f in cls().get_export_fields()]
+
+    def column_for(self, attribute):
+        if attribute == NON_FIELD_ERRORS:
+            return ""
+        for field in self.fields.values():
+            if field.attribute == attribute:
+                return field.column_name
+        return attribute
+
+    def header_problem(self, headers):
+        expected = self.columns()
+        allowed = set(self.export_columns())
+        headers = list(headers or [])
+        unknown = [h for h in headers if h not in allowed]
+        missing = [c for c in expected if c not in headers]
+        repeated = sorted({h for h in headers if headers.count(h) > 1})
+        if not (unknown or missing or repeated):
+            return None
+        parts = []
+        if unknown:
+            parts.append(
+                "unknown column" + ("s " if len(unknown) > 1 else " ") + ", ".join(unknown)
+            )
+        if missing:
+            parts.append(
+                "missing column" + ("s " if len(missing) > 1 else " ") + ", ".join(missing)
+            )
+        if repeated:
+            parts.append(
+                "repeated column" + ("s " if len(repeated) > 1 else " ") + ", ".join(repeated)
+            )
+        return (
+            "; ".join(parts).capitalize()
+            + ". The columns must be, in any order: "
+            + ", ".join(expected)
+            + "."
+        )
+
+    # Import -------------------------------------------------------------------------------------
+
+    def import_data(
+        self,
+        dataset,
+        dry_run=False,
+        raise_errors=False,
+        use_transactions=None,
+        collect_failed_rows=False,
+        rollback_on_validation_errors=False,
+        **kwargs,
+    ):
+        file_name = kwargs.get("file_name") or self.default_file_name()
+        if dataset.headers:
+            # A BOM the reader left (the library's own command reads files as plain text).
+            dataset.headers = [h.strip().removeprefix("\ufeff").strip() for h in dataset.headers]
+        problem = self.header_problem(dataset.headers)
+        if problem:
+            result = self.get_result_class()()
+            result.total_rows = len(dataset)
+            result.problems = [Problem(file_name, 1, "", problem)]
+            result.append_base_error(
+                self.get_error_result_class()(ImportProblems(file_name, result.problems))
+            )
+            return result
+        result = super().import_data(
+            dataset,
+            dry_run=dry_run,
+            raise_errors=raise_errors,
+            use_transactions=use_transactions,
+            collect_failed_rows=collect_failed_rows,
+            rollback_on_validation_errors=rollback_on_validation_errors or self.all_or_nothing,
+            **kwargs,
+        )
+        result.problems = self.collect_problems(file_name, dataset, result)
+        if result.problems:
+            result.append_base_error(
+                self.get_error_result_class()(ImportProblems(file_name, result.problems))
+            )
+        return result
+
+    @classmethod
+    def default_file_name(cls):
+        return f"{cls._meta.model._meta.model_name}s.csv"
+
+    @classmethod
+    def get_error_result_class(cls):
+        return ImportError_
+
+    def line_numbers(self, dataset):
+        lines = getattr(dataset, "line_numbers", None)
+        return lines if lines is not None else list(range(2, len(dataset) + 2))
+
+    def collect_problems(self, file_name, dataset, result):
+        lines = self.line_numbers(dataset)
+        problems = []
+        for error in result.base_errors:
+            problems.append(Problem(file_name, None, "", str(error.error)))
+        for row in result.invalid_rows:
+            line = lines[row.number - 1]
+            row.number = line
+            for attribute, messages in row.error_dict.items():
+                column = self.column_for(attribute)
+                problems.extend(Problem(file_name, line, column, m) for m in messages)
+        for row in result.error_rows:
+            line = lines[row.number - 1]
+            for error in row.errors:
+                message = f"{type(error.error).__name__}: {error.error}"
+                problems.append(Problem(file_name, line, "", message))
+        return sorted(problems, key=lambda p: (p.line or 0,))
+
+    def row_identity(self, row):
+        return tuple(restore(_cell(row.get(c)).strip()) for c in self.key_columns)
+
+    def before_import(self, dataset, **kwargs):
+        self._row_problems = dict(getattr(dataset, "row_problems", {}))
+        lines = self.line_numbers(dataset)
+        seen = {}
+        for number, row in enumerate(dataset.dict, 1):
+            identity = self.row_identity(row)
+            if not all(identity):
+                continue
+            if identity in seen:
+                self._row_problems.setdefault(
+                    number,
+                    (
+                        self.key_columns[0],
+                        f"{self.identity_label(identity)} is also on line "
+                        f"{lines[seen[identity] - 1]}: each row must have its own.",
+                    ),
+                )
+            else:
+                seen[identity] = number
+        # Load every row the file refers to, once.
+        for field in self.fields.values():
+            if isinstance(field.widget, _KeyLookup) and field.column_name in dataset.headers:
+                keys = []
+                for value in dataset[field.column_name]:
+                    keys.extend(field.widget.keys_in(value))
+                field.widget.load(keys)
+
+    def identity_label(self, identity):
+        return f"{self.key_columns[0]} {identity[0]!r}"
+
+    def before_import_row(self, row, **kwargs):
+        problem = self._row_problems.get(kwargs.get("row_number"))
+        if problem:
+            column, message = problem
+            raise ValidationError({column: message})
+
+    def after_import(self, dataset, result, **kwargs):
+        self.record_history()
+        super().after_import(dataset, result, **kwargs)
+
+    def after_import_row(self, row, row_result, **kwargs):
+        if self.progress is not None:
+            self.progress(kwargs.get("row_number", 0), self._total_rows)
+
+    def import_data_inner(self, dataset, *args, **kwargs):
+        self._total_rows = len(dataset)
+        return super().import_data_inner(dataset, *args, **kwargs)
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        # The library sets many-to-many fields after saving; check their references now, so a
+        # bad one is reported with the row's other problems.
+        for field in self.get_import_fields():
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+                try:
+                    field.clean(row)
+                except ValueError as error:
+                    errors[field.attribute] = [str(error)]
+        if errors:
+            raise ValidationError(errors)
+
+    def resolved_relations(self, instance):
+        """Foreign keys that point at a row found in the preloaded dicts."""
+        return {
+            field.attribute
+            for field in self.fields.values()
+            if isinstance(field, RelatedField)
+            and getattr(instance, f"{field.attribute}_id", None) is not None
+        }
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        # See "Speed" in the module docstring for what is not checked again here, and why.
+        exclude = set(errors) | self.resolved_relations(instance)
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        # The library deep-copies the row's instance to compare before and after, and a deep copy
+        # of a prefetched relation forgets its rows; keep them where the copy keeps them.
+        prefetched = getattr(instance, "_prefetched_objects_cache", {})
+        instance.__dict__["_loaded_relations"] = {
+            field.attribute: _Listed(prefetched[field.attribute])
+            for field in self.fields.values()
+            if isinstance(field, RelatedManyField) and field.attribute in prefetched
+        }
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        instance._created_by_import = is_create
+        if self.history_manager() is not None:
+            # One history record per row, once its many-to-many links are set (see below),
+            # rather than one on save and one more on each link.
+            instance.skip_history_when_saving = True
+        super().save_instance(instance, is_create, row, **kwargs)
+
+    def save_m2m(self, instance, row, **kwargs):
+        super().save_m2m(instance, row, **kwargs)
+        if instance.__dict__.pop("skip_history_when_saving", False):
+            self._unrecorded.append(instance)
+
+    def history_manager(self):
+        name = getattr(self._meta.model._meta, "simple_history_manager_attribute", None)
+        return getattr(self._meta.model, name) if name else None
+
+    def record_history(self):
+        """
+        Write the history records of the rows saved so far, as django-simple-history would
+        have on each save, with a snapshot of each row's many-to-many links: in a few queries
+        for the whole file (its public bulk API) instead of several per row.
+        """
+        saved, self._unrecorded = self._unrecorded, []
+        manager = self.history_manager()
+        if not saved or manager is None:
+            return
+        records = []
+        for update in (False, True):
+            batch = [i for i in saved if i._created_by_import is not update]
+            if batch:
+                records += manager.bulk_history_create(batch, update=update, batch_size=500) or []
+        history_model = manager.model
+        record_for = {
+            getattr(record, self._meta.model._meta.pk.attname): record for record in records
+        }
+        for field in history_model._history_m2m_fields:
+            through = field.remote_field.through
+            owner = history_utils.get_m2m_field_name(field)
+            link_model = getattr(history_model, field.name).model
+            names = [f.attname for f in through._meta.fields]
+            links = []
+            ids = sorted(record_for)
+            for start in range(0, len(ids), 500):
+                rows = through.objects.filter(**{f"{owner}__in": ids[start : start + 500]})
+                for values in rows.values_list(*names):
+                    values = dict(zip(names, values, strict=True))
+                    links.append(link_model(history=record_for[values[f"{owner}_id"]], **values))
+            link_model.objects.bulk_create(links, batch_size=500)
+
+    # Export -------------------------------------------------------------------------------------
+
+    def export_queryset(self, queryset=None):
+        """The rows to export, in a fixed order, with what each row's columns need."""
+        if queryset is None:
+            queryset = self.get_queryset()
+        # defer(None): an admin changelist may defer a column the file needs (a source's text).
+        return queryset.defer(None).order_by(*self.key_columns)
+
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        row = super().export_resource(instance, selected_fields, **kwargs)
+        if not self.formula_safe:
+            return [_cell(cell) for cell in row]
+        export_fields = self.get_export_fields(selected_fields)
+        return [
+            cell
+            if isinstance(field.widget, widgets.NumberWidget | widgets.DateWidget)
+            else neutralise(_cell(cell))
+            for field, cell in zip(export_fields, row, strict=True)
+        ]
+
+    def export(self, queryset=None, **kwargs):
+        return super().export(self.export_queryset(queryset), **kwargs)
+
+    def export_rows(self, queryset=None):
+        """The header, then one list of cells per row: export() without building a Dataset."""
+        yield self.get_export_headers()
+        for instance in self.iter_queryset(self.export_queryset(queryset)):
+            yield self.export_resource(instance)
+
+    def iter_queryset(self, queryset):
+        if hasattr(queryset, "iterator"):
+            # Prefetches per chunk (Django 4.1+): a fixed number of queries per 2,000 rows.
+            yield from queryset.iterator(chunk_size=self.get_chunk_size())
+        else:
+            yield from queryset
+
+
+class TopicResource(CsvResource):
+    key_columns = ("slug",)
+    slug = code("slug")
+    name = free_text("name")
+    description = free_text("description")
+
+    class Meta:
+        model = Topic
+        fields = ["slug", "name", "description"]
+        import_id_fields = ["slug"]
+
+
+class OrganizationResource(CsvResource):
+    key_columns = ("slug",)
+    slug = code("slug")
+    name = free_text("name")
+    kind = code("kind", Organization.Kind)
+    aliases = free_text("aliases")
+    website = free_text("website")
+    description = free_text("description")
+
+    class Meta:
+        model = Organization
+        fields = ["slug", "name", "kind", "aliases", "website", "description"]
+        import_id_fields = ["slug"]
+
+
+class SourceResource(CsvResource):
+    key = code("key")
+    title = free_text("title")
+    publisher = free_text("publisher")
+    author = free_text("author")
+    url = free_text("url")
+    source_type = code("source_type", Source.SourceType)
+    published_on = iso_date("published_on")
+    retrieved_on = iso_date("retrieved_on")
+    reliability = code("reliability", Source.Reliability)
+    reliability_note = free_text("reliability_note")
+    language = code("language")
+    text = free_text("text")
+
+    class Meta:
+        model = Source
+        fields = [
+            "key",
+            "title",
+            "publisher",
+            "author",
+            "url",
+            "source_type",
+            "published_on",
+            "retrieved_on",
+            "reliability",
+            "reliability_note",
+            "language",
+            "text",
+        ]
+        import_id_fields = ["key"]
+
+
+class InitiativeResource(CsvResource):
+    key_columns = ("slug",)
+    slug = code("slug")
+    name = free_text("name")
+    kind = code("kind", Initiative.Kind)
+    status = code("status", Initiative.Status)
+    lead = foreign_key("lead", Organization, "slug", "organisation")
+    partners = many_to_many("partners", Organization, "slug", "organisation")
+    topics = many_to_many("topics", Topic, "slug", "topic")
+    announced_on = iso_date("announced_on")
+    target = free_text("target")
+    summary = free_text("summary")
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "status",
+            "lead",
+            "partners",
+            "topics",
+            "announced_on",
+            "target",
+            "summary",
+        ]
+        import_id_fields = ["slug"]
+
+    def get_queryset(self):
+        return Initiative.objects.prefetch_related("partners", "topics")
+
+    def export_queryset(self, queryset=None):
+        return super().export_queryset(queryset).select_related("lead")
+
+
+class ClaimResource(CsvResource):
+    """
+    claims.csv. Exports add `conflicts_with` and `corroborated_by`, derived for the whole export
+    at once by `curation.agreement.agreement_for`; import ignores them.
+
+    When the import is made by a user (the admin passes one), the workflow applies: only a
+    reviewer may set a claim verified, disputed or retracted, and new claims are recorded as
+    created by the importing user. Commands (the seed load) import as the system.
+    """
+
+    key = code("key")
+    statement = free_text("statement")
+    source = foreign_key("source", Source, "key", "source")
+    quote = free_text("quote")
+    locator = free_text("locator")
+    speaker = free_text("speaker")
+    kind = code("kind", Claim.Kind)
+    initiative = foreign_key("initiative", Initiative, "slug", "initiative")
+    organizations = many_to_many("organizations", Organization, "slug", "organisation")
+    topics = many_to_many("topics", Topic, "slug", "topic")
+    attribute = code("attribute")
+    value = decimal("value")
+    unit = free_text("unit")
+    as_of = iso_date("as_of")
+    confidence = code("confidence", Claim.Confidence)
+    confidence_rationale = free_text("confidence_rationale")
+    status = code("status", Claim.Status)
+    status_note = free_text("status_note")
+    conflicts_with = derived("conflicts_with")
+    corroborated_by = derived("corroborated_by")
+
+    class Meta:
+        model = Claim
+        fields = [
+            "key",
+            "statement",
+            "source",
+            "quote",
+            "locator",
+            "speaker",
+            "kind",
+            "initiative",
+            "organizations",
+            "topics",
+            "attribute",
+            "value",
+            "unit",
+            "as_of",
+            "confidence",
+            "confidence_rationale",
+            "status",
+            "status_note",
+            "conflicts_with",
+            "corroborated_by",
+        ]
+        import_id_fields = ["key"]
+
+    def __init__(self, candidates=None, **kwargs):
+        super().__init__(**kwargs)
+        self.candidates = candidates
+        self._agreement = {}
+
+    def get_queryset(self):
+        return Claim.objects.prefetch_related("organizations", "topics")
+
+    def import_instance(self, instance, row, **kwargs):
+        previous_status = None if instance.pk is None else instance.status
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        user = kwargs.get("user")
+        if user is not None and instance.status != previous_status:
+            if instance.status in Claim.REVIEW_STATUSES and not workflow.can_review(user):
+                label = Claim.Status(instance.status).label.lower()
+                errors.setdefault("status", []).append(
+                    f"Only reviewers can mark a claim {label}; import it as draft or in_review."
+                )
+            else:
+                workflow.record_review(instance, instance.status, user)
+        if user is not None and instance.pk is None:
+            instance.created_by = user
+        if errors:
+            raise ValidationError(errors)
+
+    def export_queryset(self, queryset=None):
+        queryset = (
+            super()
+            .export_queryset(queryset)
+            .select_related("source", "initiative")
+            .only(*[f.name for f in Claim._meta.concrete_fields], "source__key", "initiative__slug")
+            .prefetch_related("organizations", "topics")
+        )
+        claims = list(queryset)
+        # Derived for the whole export at once: a fixed number of queries, not one per row.
+        self._agreement = agreement_for(claims, self.candidates)
+        return claims
+
+    def dehydrate_conflicts_with(self, claim):
+        agreement = self._agreement.get(claim.pk)
+        return ";".join(agreement.conflict_keys) if agreement else ""
+
+    def dehydrate_corroborated_by(self, claim):
+        agreement = self._agreement.get(claim.pk)
+        return ";".join(agreement.corroboration_keys) if agreement else ""
+
+
+Contradiction = Claim.contradicts.through
+
+
+class ContradictionLoader(ModelInstanceLoader):
+    """Finds a hand-made contradiction by its pair of claims, in either order, from one query."""
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        keys = set()
+        for row in dataset.dict:
+            keys.update(resource.row_identity(row))
+        self.pairs = {}
+        links = Contradiction.objects.filter(from_claim__key__in=keys).values_list(
+            "pk", "from_claim_id", "to_claim_id", "from_claim__key", "to_claim__key"
+        )
+        for pk, from_id, to_id, from_key, to_key in links:
+            self.pairs[(from_key, to_key)] = Contradiction(
+                pk=pk, from_claim_id=from_id, to_claim_id=to_id
+            )
+
+    def get_instance(self, row):
+        return self.pairs.get(self.resource.row_identity(row))
+
+
+class ContradictionResource(CsvResource):
+    """
+    contradictions.csv: pairs of claims an editor linked as contradicting (Claim.contradicts).
+
+    The link is symmetrical: importing (a, b) links both ways, and (b, a) is the same pair. The
+    export writes each pair once, the smaller key first, in key order. `note` is for the people
+    reading the file: it is accepted and not stored, so exports leave it empty.
+    """
+
+    key_columns = ("claim", "contradicts")
+    claim = foreign_key("claim", Claim, "key", "claim", attribute="from_claim")
+    contradicts = foreign_key("contradicts", Claim, "key", "claim", attribute="to_claim")
+    note = derived("note")
+
+    class Meta:
+        model = Contradiction
+        fields = ["claim", "contradicts", "note"]
+        import_id_fields = ["claim", "contradicts"]
+        instance_loader_class = ContradictionLoader
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Both columns name claims: one lookup, loaded once.
+        self.fields["contradicts"].widget = self.fields["claim"].widget
+
+    @classmethod
+    def default_file_name(cls):
+        return "contradictions.csv"
+
+    def row_identity(self, row):
+        keys = super().row_identity(row)
+        return tuple(sorted(keys)) if all(keys) else keys
+
+    def identity_label(self, identity):
+        return f"the pair {identity[0]!r}, {identity[1]!r}"
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if instance.from_claim_id is not None and instance.from_claim_id == instance.to_claim_id:
+            raise ValidationError({"to_claim": "A claim cannot contradict itself."})
+        if instance.from_claim_id is None or instance.to_claim_id is None:
+            return
+        first, second = instance.from_claim, instance.to_claim
+        if first.key > second.key:
+            # (b, a) is the pair (a, b): store and compare it one way.
+            instance.from_claim, instance.to_claim = second, first
+
+    def do_instance_save(self, instance, is_create):
+        if is_create:
+            instance.save(force_insert=True)
+            Contradiction.objects.bulk_create(
+                [
+                    Contradiction(
+                        from_claim_id=instance.to_claim_id, to_claim_id=instance.from_claim_id
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+
+    def get_queryset(self):
+        return Contradiction.objects.all()
+
+    def export_queryset(self, queryset=None):
+        if queryset is None:
+            queryset = self.get_queryset()
+        return (
+            queryset.filter(from_claim__key__lt=F("to_claim__key"))
+            .select_related("from_claim", "to_claim")
+            .only("from_claim__key", "to_claim__key")
+            .order_by("from_claim__key", "to_claim__key")
+        )
+
+    def dehydrate_note(self, link):
+        return ""
+
+
+class BriefingResource(CsvResource):
+    """
+    briefings.csv. A `status` of "published" is not written directly: the briefing is saved as
+    it was (a new one as a draft) and then published through `curation.publishing.publish`, so
+    the citation check runs. Alone (admin, `import`), that happens at the end of the file; in a
+    bundle, after sections.csv has loaded (`apply_status_changes`). Publishing in the admin needs
+    the importing user's permission to publish.
+    """
+
+    key_columns = ("slug",)
+    slug = code("slug")
+    title = free_text("title")
+    edition_date = iso_date("edition_date")
+    standfirst = free_text("standfirst")
+    status = code("status", Briefing.Status)
+
+    class Meta:
+        model = Briefing
+        fields = ["slug", "title", "edition_date", "standfirst", "status"]
+        import_id_fields = ["slug"]
+
+    def __init__(self, defer_status=False, **kwargs):
+        super().__init__(**kwargs)
+        self.defer_status = defer_status
+        self.status_changes = []
+
+    def import_instance(self, instance, row, **kwargs):
+        stored = instance.status if instance.pk else Briefing.Status.DRAFT
+        super().import_instance(instance, row, **kwargs)
+        wanted = instance.status or stored
+        instance.status = stored
+        if wanted != stored:
+            instance._wanted_status = wanted
+            self.status_changes.append((instance, wanted, kwargs.get("row_number")))
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if getattr(instance, "_wanted_status", None):
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if self.defer_status or result.has_errors() or result.has_validation_errors():
+            return
+        for number, error in self.apply_status_changes(kwargs.get("user")):
+            result.invalid_rows.append(InvalidRow(number=number, validation_error=error, values=()))
+            result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
+
+    def apply_status_changes(self, user=None):
+        """Publish or unpublish as the file says: [(row number, ValidationError)] for refusals."""
+        refused = []
+        for briefing, wanted, number in self.status_changes:
+            if briefing.pk is None:
+                continue
+            try:
+                if wanted == Briefing.Status.PUBLISHED:
+                    publishing.publish(briefing, user)
+                else:
+                    publishing.unpublish(briefing, user)
+            except (ValidationError, PermissionDenied) as error:
+                message = " ".join(getattr(error, "messages", [str(error)]))
+                refused.append((number, ValidationError({"status": message})))
+        self.status_changes = []
+        return refused
+
+
+class SectionLoader(ModelInstanceLoader):
+    """Finds a section by (briefing slug, position), loading the file's briefings' sections once."""
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        slugs = {resource.row_identity(row)[0] for row in dataset.dict}
+        self.sections = {}
+        for section in (
+            Section.objects.filter(briefing__slug__in=slugs)
+            .select_related("briefing")
+            .order_by("id")
+        ):
+            self.sections.setdefault((section.briefing.slug, str(section.position)), section)
+
+    def get_instance(self, row):
+        return self.sections.get(self.resource.row_identity(row))
+
+
+class SectionResource(CsvResource):
+    """sections.csv: matched by (briefing, position). A published briefing's sections may only
+    cite public claims."""
+
+    key_columns = ("briefing", "position")
+    briefing = foreign_key("briefing", Briefing, "slug", "briefing")
+    position = whole_number("position")
+    title = free_text("title")
+    body = free_text("body")
+
+    class Meta:
+        model = Section
+        fields = ["briefing", "position", "title", "body"]
+        import_id_fields = ["briefing", "position"]
+        instance_loader_class = SectionLoader
+
+    @classmethod
+    def default_file_name(cls):
+        return "sections.csv"
+
+    def identity_label(self, identity):
+        return f"briefing {identity[0]!r} position {identity[1]}"
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = {}
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if instance.briefing_id and instance.briefing.is_public and "body" not in errors:
+            _, unknown, not_public = publishing.citation_problems([instance.body])
+            if unknown or not_public:
+                errors["body"] = [
+                    "The briefing is published, so its sections may only cite public claims. "
+                    "Not public: " + ", ".join(unknown + not_public)
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+    def export_queryset(self, queryset=None):
+        if queryset is None:
+            queryset = self.get_queryset()
+        return queryset.select_related("briefing").order_by("briefing__slug", "position", "id")
+
+
+# Bundles ----------------------------------------------------------------------------------------
+
+# The files of a bundle, in dependency order.
+BUNDLE = [
+    ("topics.csv", TopicResource),
+    ("organizations.csv", OrganizationResource),
+    ("sources.csv", SourceResource),
+    ("initiatives.csv", InitiativeResource),
+    ("claims.csv", ClaimResource),
+    ("contradictions.csv", ContradictionResource),
+    ("briefings.csv", BriefingResource),
+    ("sections.csv", SectionResource),
+]
+
+
+@dataclass
+class FileSummary:
+    file: str
+    rows: int
+    created: int
+    updated: int
+    skipped: int
+
+    def __str__(self):
+        return (
+            f"{self.file}: {self.rows} rows: {self.created} created, {self.updated} updated, "
+            f"{self.skipped} skipped"
+        )
+
+
+@dataclass
+class BundleReport:
+    files: list
+    problems: list
+    dry_run: bool
+
+    @property
+    def ok(self):
+        return not self.problems
+
+
+def import_bundle(directory, dry_run=False, user=None, progress=None):
+    """
+    Import the files of a bundle directory (any may be absent) in one transaction.
+
+    Every file is imported even after one has failed, so the report lists every bad row; then,
+    if anything failed or on a dry run, all of it is rolled back. Published briefings are
+    published after their sections have loaded, through `curation.publishing.publish`.
+    """
+    directory = Path(directory)
+    summaries, problems = [], []
+    with transaction.atomic():
+        briefings = None
+        for name, resource_class in BUNDLE:
+            path = directory / name
+            if not path.exists():
+                continue
+            try:
+                dataset = read_csv_file(path)
+            except CsvFileError as error:
+                problems.append(Problem(name, None, "", str(error)))
+                continue
+            options = {"all_or_nothing": False, "html_diff": False}
+            if progress is not None:
+                options["progress"] = lambda done, total, name=name: progress(name, done, total)
+            if resource_class is BriefingResource:
+                options["defer_status"] = True
+            resource = resource_class(**options)
+            result = resource.import_data(dataset, file_name=name, user=user)
+            problems.extend(result.problems)
+            summaries.append(
+                FileSummary(
+                    name,
+                    result.total_rows,
+                    result.totals[RowResult.IMPORT_TYPE_NEW],
+                    result.totals[RowResult.IMPORT_TYPE_UPDATE],
+                    result.totals[RowResult.IMPORT_TYPE_SKIP],
+                )
+            )
+            if resource_class is BriefingResource:
+                briefings = (resource, dataset)
+        if briefings is not None and not problems:
+            resource, dataset = briefings
+            lines = resource.line_numbers(dataset)
+            for number, error in resource.apply_status_changes(user):
+                for message in error.messages:
+                    problems.append(Problem("briefings.csv", lines[number - 1], "status", message))
+        if dry_run or problems:
+            transaction.set_rollback(True)
+    return BundleReport(summaries, problems, dry_run)
+
+
+def export_bundle(directory):
+    """Write every file of a bundle, drafts included: byte-identical for the same data."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, resource_class in BUNDLE:
+        path = directory / name
+        write_csv(path, resource_class().export_rows())
+        written.append(path)
+    return written
+
+
+# Admin ------------------------------------------------------------------------------------------
+
+
+class CsvImportForm(ImportForm):
+    """The library's import form, refusing files that are too big or not UTF-8, with why."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > max_bytes():
+            raise ValidationError(too_big_message(upload.name, upload.size))
+        data = b"".join(upload.chunks())
+        upload.seek(0)
+        try:
+            decode(data, upload.name)
+        except CsvFileError as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+
+class ImportExportAdmin(ImportExportModelAdmin):
+    """
+    ImportExportModelAdmin with the CSV rules of this module: CSV files only, read as
+    `read_csv` reads them, refused with a clear reason when too big or not UTF-8. Each admin
+    lists its resources; resources for another model (sections on the briefing admin,
+    contradictions on the claim admin) are offered for import only.
+    """
+
+    import_form_class = CsvImportForm
+    formats = [CSVFile]
+    import_formats = [CSVFile]
+    export_formats = [CSVFile]
+
+    def get_export_resource_classes(self, request):
+        return [
+            resource
+            for resource in super().get_export_resource_classes(request)
+            if resource._meta.model is self.model
+        ]

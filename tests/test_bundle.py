@@ -1,0 +1,203 @@
+"""import_bundle, export_bundle and load_seed: whole directories, one transaction."""
+
+import csv
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from curation import resources
+from curation.models import Briefing, Claim, Initiative, Organization, Source, Topic
+from tests.test_csv_export import build_content, delete_everything
+
+pytestmark = pytest.mark.django_db
+
+
+def write(path, header, rows):
+    with open(path, "w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(header.split(","))
+        writer.writerows(rows)
+
+
+def small_bundle(directory, claim_kind="fact"):
+    write(directory / "topics.csv", "slug,name,description", [["compute", "Compute", ""]])
+    write(
+        directory / "sources.csv",
+        "key,title,publisher,author,url,source_type,published_on,retrieved_on,reliability,"
+        "reliability_note,language,text",
+        [["s1", "A release", "", "", "", "press_release", "", "", "B", "", "en", "It is big."]],
+    )
+    write(
+        directory / "claims.csv",
+        "key,statement,source,quote,locator,speaker,kind,initiative,organizations,topics,"
+        "attribute,value,unit,as_of,confidence,confidence_rationale,status,status_note",
+        [
+            ["c1", "It is big.", "s1", "is big", "", "", claim_kind, "", "", "compute"]
+            + ["", "", "", "", "high", "", "verified", ""]
+        ],
+    )
+    write(
+        directory / "briefings.csv",
+        "slug,title,edition_date,standfirst,status",
+        [["b1", "Edition", "2025-01-01", "", "published"]],
+    )
+    write(
+        directory / "sections.csv",
+        "briefing,position,title,body",
+        [["b1", "1", "All", "Big.[[c1]]"]],
+    )
+
+
+def test_it_imports_the_files_present_in_dependency_order_and_publishes_after_sections(
+    tmp_path, capsys
+):
+    small_bundle(tmp_path)
+    call_command("import_bundle", str(tmp_path))
+    out = capsys.readouterr().out
+    assert "topics.csv: 1 rows: 1 created, 0 updated, 0 skipped" in out
+    assert "sections.csv: 1 rows: 1 created, 0 updated, 0 skipped" in out
+    assert "organizations.csv" not in out  # absent files are fine
+    briefing = Briefing.objects.get()
+    assert briefing.status == Briefing.Status.PUBLISHED
+    assert [c.key for c in briefing.sections.get().cited_claims.all()] == ["c1"]
+
+
+def test_a_dry_run_checks_everything_and_saves_nothing(tmp_path, capsys):
+    small_bundle(tmp_path)
+    call_command("import_bundle", str(tmp_path), "--dry-run")
+    assert "Dry run: the bundle is valid; nothing was saved." in capsys.readouterr().out
+    assert not Source.objects.exists()
+    assert not Briefing.objects.exists()
+
+
+def test_one_bad_row_in_one_file_imports_nothing_from_any_file_and_lists_every_error(
+    tmp_path, capsys
+):
+    small_bundle(tmp_path, claim_kind="rumour")
+    (tmp_path / "topics.csv").write_text("slug,name,description\ncompute,Compute,\n,No slug,\n")
+    with pytest.raises(CommandError, match=r"2 errors \(listed above\), so nothing was imported"):
+        call_command("import_bundle", str(tmp_path))
+    err = capsys.readouterr().err
+    assert "topics.csv line 3, column slug: This field cannot be blank." in err
+    assert "claims.csv line 2, column kind: 'rumour' is not a valid code" in err
+    for model in (Topic, Source, Claim, Briefing):
+        assert not model.objects.exists()
+
+
+def test_a_briefing_citing_a_claim_that_is_not_public_is_not_published(tmp_path, capsys):
+    small_bundle(tmp_path)
+    text = (tmp_path / "claims.csv").read_text().replace("verified", "draft")
+    (tmp_path / "claims.csv").write_text(text)
+    with pytest.raises(CommandError):
+        call_command("import_bundle", str(tmp_path))
+    assert (
+        "briefings.csv line 2, column status: 'Edition' cannot be published: it cites claims "
+        "that are not verified or disputed: c1"
+    ) in capsys.readouterr().err
+    assert not Briefing.objects.exists()
+
+
+def test_a_file_that_is_not_utf8_is_reported_not_a_traceback(tmp_path, capsys):
+    small_bundle(tmp_path)
+    (tmp_path / "topics.csv").write_bytes("slug,name,description\nx,Caf\u00e9,\n".encode("cp1252"))
+    with pytest.raises(CommandError):
+        call_command("import_bundle", str(tmp_path))
+    assert "topics.csv is not valid UTF-8 (byte 0xe9 on line 2)" in capsys.readouterr().err
+
+
+def test_a_directory_without_bundle_files_is_an_error(tmp_path):
+    with pytest.raises(CommandError, match="holds none of the bundle's files"):
+        call_command("import_bundle", str(tmp_path))
+
+
+def test_export_bundle_writes_utf8_lf_files_identical_each_time(tmp_path):
+    build_content()
+    call_command("export_bundle", str(tmp_path / "a"))
+    call_command("export_bundle", str(tmp_path / "b"))
+    for name, _ in resources.BUNDLE:
+        data = (tmp_path / "a" / name).read_bytes()
+        assert data == (tmp_path / "b" / name).read_bytes()
+        assert not data.startswith(b"\xef\xbb\xbf")
+        header = data.split(b"\n", 1)[0]
+        assert b"\r" not in header
+    claims = (tmp_path / "a" / "claims.csv").read_text(encoding="utf-8")
+    assert "draft-claim" in claims  # the editors' backup includes drafts
+
+
+def test_load_seed_imports_into_an_empty_database_only(tmp_path, capsys):
+    build_content()
+    call_command("export_bundle", str(tmp_path))
+    delete_everything()
+    call_command("load_seed", str(tmp_path))
+    assert Claim.objects.count() == 9
+    capsys.readouterr()
+    call_command("load_seed", str(tmp_path))
+    assert "already loaded (2 sources in the database)" in capsys.readouterr().out
+    assert Claim.objects.count() == 9
+
+
+SOURCES = 500
+CLAIMS = 10_000
+
+
+def generate_large_bundle(directory):
+    write(
+        directory / "topics.csv",
+        "slug,name,description",
+        [[f"topic-{n}", f"Topic {n}", ""] for n in range(10)],
+    )
+    write(
+        directory / "organizations.csv",
+        "slug,name,kind,aliases,website,description",
+        [[f"org-{n}", f"Organisation {n}", "company", "", "", ""] for n in range(50)],
+    )
+    paragraph = "Paragraph {p} of source {s} says the figure is {v} dollars. "
+    write(
+        directory / "sources.csv",
+        "key,title,publisher,author,url,source_type,published_on,retrieved_on,reliability,"
+        "reliability_note,language,text",
+        [
+            [f"source-{s}", f"Source {s}", "Publisher", "", "", "news_report", "2025-01-01"]
+            + ["", "B", "", "en", "".join(paragraph.format(p=p, s=s, v=p * 10) for p in range(60))]
+            for s in range(SOURCES)
+        ],
+    )
+    write(
+        directory / "initiatives.csv",
+        "slug,name,kind,status,lead,partners,topics,announced_on,target,summary",
+        [
+            [f"init-{n}", f"Initiative {n}", "programme", "operational", f"org-{n}"]
+            + [f"org-{n + 1}", f"topic-{n % 10}", "", "", ""]
+            for n in range(20)
+        ],
+    )
+    claims = []
+    for n in range(CLAIMS):
+        s, p = n % SOURCES, n // SOURCES
+        claims.append(
+            [f"claim-{n}", f"Source {s} gives figure {p}.", f"source-{s}"]
+            + [f"Paragraph {p} of source {s} says the figure is {p * 10} dollars.", "", ""]
+            + ["figure", f"init-{n % 20}", f"org-{n % 50}", f"topic-{n % 10}"]
+            + [f"figure_{p}", str(p * 10), "USD", "2025-01-01", "high", "", "verified", ""]
+        )
+    write(
+        directory / "claims.csv",
+        "key,statement,source,quote,locator,speaker,kind,initiative,organizations,topics,"
+        "attribute,value,unit,as_of,confidence,confidence_rationale,status,status_note",
+        claims,
+    )
+
+
+@pytest.mark.slow
+def test_a_bundle_of_ten_thousand_claims_over_five_hundred_sources_imports(tmp_path):
+    generate_large_bundle(tmp_path)
+    report = resources.import_bundle(tmp_path)
+    assert report.ok, [str(p) for p in report.problems[:5]]
+    assert Source.objects.count() == SOURCES
+    assert Claim.objects.count() == CLAIMS
+    assert Initiative.objects.count() == 20
+    assert Organization.objects.get(slug="org-7").claims.count() == CLAIMS // 50
+    claim = Claim.objects.get(key="claim-9999")
+    assert claim.quote_start is not None
+    assert claim.source.text[claim.quote_start : claim.quote_end] == claim.quote

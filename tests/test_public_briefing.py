@@ -1,0 +1,200 @@
+"""The published briefing: numbered citations, notes with back-links, sources, previews."""
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+
+from curation.models import Briefing, Claim
+from curation.publishing import publish
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror="alert(1)">'
+
+
+def published(body, *more_bodies, **kwargs):
+    briefing = f.BriefingFactory(**kwargs)
+    for position, text in enumerate((body, *more_bodies)):
+        f.SectionFactory(briefing=briefing, position=position, title=f"Part {position}", body=text)
+    return publish(briefing)
+
+
+def citation_numbers(html):
+    return [int(n) for n in re.findall(r'<a [^>]*href="#note-(\d+)"', html)]
+
+
+def test_home_shows_the_latest_published_briefing(client):
+    f.ClaimFactory(key="fund")
+    published("Old [[fund]]", title="Old edition", edition_date=datetime.date(2024, 1, 1))
+    published("New [[fund]]", title="New edition", edition_date=datetime.date(2024, 6, 1))
+    draft = f.BriefingFactory(title="Draft edition", edition_date=datetime.date(2025, 1, 1))
+    f.SectionFactory(briefing=draft, body="Draft")
+
+    page = client.get("/").content.decode()
+
+    assert "New edition" in page
+    assert "Draft edition" not in page
+
+
+def test_home_without_a_published_briefing_says_so(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "No briefing has been published yet" in response.content.decode()
+
+
+def test_citations_are_numbered_by_first_appearance_across_sections(client):
+    for key in ("a", "b", "c"):
+        f.ClaimFactory(key=key, statement=f"Statement {key}.")
+    briefing = published("First [[b]] then [[a]].", "Again [[b]], and [[c]].")
+
+    html = client.get(briefing.get_absolute_url()).content.decode()
+    body = html.split('id="notes"')[0]
+
+    assert citation_numbers(body) == [1, 2, 1, 3]
+    assert 'id="cite-1-1"' in body and 'id="cite-1-2"' in body
+    notes = html.split('id="notes"')[1]
+    assert notes.index("Statement b.") < notes.index("Statement a.") < notes.index("Statement c.")
+    # The twice-cited claim's note links back to both places.
+    assert 'href="#cite-1-1"' in notes and 'href="#cite-1-2"' in notes
+
+
+def test_a_note_gives_statement_source_quote_confidence_status_and_claim_link(client):
+    source = f.SourceFactory(title="Cyberport annual report", publisher="Cyberport")
+    f.ClaimFactory(key="fund", source=source, speaker="Simon Chan, Chairman")
+    briefing = published("The fund [[fund]].")
+
+    notes = client.get(briefing.get_absolute_url()).content.decode().split('id="notes"')[1]
+
+    assert "Cyberport annual report" in notes
+    assert "undated" in notes
+    assert "its AI Subsidy Scheme, worth HK$3 billion" in notes
+    assert "High confidence" in notes and "Verified" in notes
+    assert 'href="/claims/fund/"' in notes
+    assert "Simon Chan, Chairman" in notes
+
+
+def test_the_briefing_lists_its_sources_with_grades_and_a_contents_list(client):
+    f.ClaimFactory(key="fund", source=f.SourceFactory(title="Graded", reliability="C"))
+    briefing = published("The fund [[fund]].")
+
+    html = client.get(briefing.get_absolute_url()).content.decode()
+
+    assert 'id="sources"' in html and "Grade C" in html
+    assert 'class="toc"' in html and 'href="#part-0"' in html
+
+
+def test_disputed_and_conflicting_claims_are_marked_where_cited(client):
+    initiative = f.InitiativeFactory()
+    f.ClaimFactory(
+        key="disputed-one", status=Claim.Status.DISPUTED, status_note="Another source differs."
+    )
+    f.ClaimFactory(key="high", initiative=initiative, attribute="budget", value=3, unit="HKD")
+    f.ClaimFactory(key="low", initiative=initiative, attribute="budget", value=2, unit="HKD")
+    briefing = published("Contested [[disputed-one]]. Budget [[high]].")
+
+    html = client.get(briefing.get_absolute_url()).content.decode()
+    body, notes = html.split('id="notes"')
+
+    assert 'class="cite is-disputed"' in body
+    assert 'class="cite is-conflict"' in body
+    assert "Another source differs." in notes
+    assert "Other sources disagree" in notes and 'href="/claims/low/"' in notes
+
+
+def test_a_cited_claim_retracted_after_publishing_is_not_shown_in_the_notes(client):
+    claim = f.ClaimFactory(key="gone", statement="Withdrawn words.")
+    briefing = published("It said [[gone]].")
+    claim.status, claim.status_note = Claim.Status.RETRACTED, "Wrong figure."
+    claim.save()
+
+    html = client.get(briefing.get_absolute_url()).content.decode()
+
+    assert "Withdrawn words." not in html
+    assert "This claim has been withdrawn" in html
+    assert 'href="/claims/gone/"' in html
+
+
+def test_a_draft_briefing_is_not_found_for_readers_and_a_preview_for_staff(client):
+    f.ClaimFactory(key="draft-claim", status=Claim.Status.DRAFT, statement="Not yet checked.")
+    draft = f.BriefingFactory(title="Work in progress")
+    f.SectionFactory(briefing=draft, body="See [[draft-claim]].")
+
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+    client.force_login(f.UserFactory(is_staff=True))
+    response = client.get(draft.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Preview." in html and "Not yet checked." in html
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_the_list_shows_only_published_briefings(client):
+    f.ClaimFactory(key="fund")
+    published("[[fund]]", title="Public edition")
+    f.BriefingFactory(title="Secret draft")
+
+    html = client.get(reverse("briefing:briefing-list")).content.decode()
+
+    assert "Public edition" in html and "Secret draft" not in html
+
+
+def test_hostile_markdown_and_fields_render_inert(client):
+    f.ClaimFactory(key="fund", statement=HOSTILE, speaker=HOSTILE)
+    briefing = published(
+        f"Text {HOSTILE} [click](javascript:alert(1)) [ok](https://example.org/) "
+        '<a href="#x" onclick="alert(1)" id="main">x</a> [[fund]]',
+        title=HOSTILE,
+        standfirst=HOSTILE,
+    )
+
+    html = client.get(briefing.get_absolute_url()).content.decode()
+
+    assert "<script>alert" not in html
+    assert "<img" not in html
+    assert "onclick" not in html and 'onerror="' not in html
+    assert "javascript:" not in html
+    assert 'href="https://example.org/"' in html
+    assert html.count('id="main"') == 1
+
+
+@pytest.mark.parametrize("claims", [3, 30])
+def test_a_briefing_renders_in_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries, claims
+):
+    initiative = f.InitiativeFactory()
+    keys = []
+    for n in range(claims):
+        f.ClaimFactory(
+            key=f"c{n}", initiative=initiative, attribute="budget", value=n % 3, unit="HKD"
+        )
+        keys.append(f"c{n}")
+    body = " ".join(f"Fact [[{key}]]." for key in keys)
+    briefing = published(body, body[: len(body) // 2])
+
+    with django_assert_max_num_queries(6):
+        response = client.get(briefing.get_absolute_url())
+    assert response.status_code == 200
+    with django_assert_max_num_queries(7):
+        assert client.get("/").status_code == 200
+    with django_assert_max_num_queries(3):
+        assert client.get(reverse("briefing:briefing-list")).status_code == 200
+
+
+def test_public_pages_send_security_and_cache_headers(client):
+    f.ClaimFactory(key="fund")
+    briefing = published("[[fund]]")
+
+    response = client.get(briefing.get_absolute_url())
+
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "public" in response["Cache-Control"] and "max-age=60" in response["Cache-Control"]
+    assert ' style="' not in response.content.decode()
+    assert Briefing.objects.public().count() == 1
