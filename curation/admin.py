@@ -379,6 +379,18 @@ class ClaimAdmin(EditorialAdmin):
 class SectionInlineFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        positions = [data.get("position") for data in kept]
+        repeated = sorted({p for p in positions if positions.count(p) > 1})
+        if repeated:
+            raise ValidationError(
+                "Each section needs its own position; repeated: "
+                + ", ".join(str(p) for p in repeated)
+            )
         if self.instance.pk and self.instance.is_public:
             bodies = [
                 form.cleaned_data.get("body", "")

@@ -86,6 +86,8 @@ def agreement_for(claims, candidates=None):
                 "source__publisher",
                 "source__reliability",
                 "source__published_on",
+                "source__url",
+                "source__source_type",
             )
         }
         organizations = _subjects({c.pk for c in figures} | set(pool))
@@ -130,6 +132,8 @@ def agreement_for(claims, candidates=None):
                 "source__publisher",
                 "source__reliability",
                 "source__published_on",
+                "source__url",
+                "source__source_type",
             )
         }
         for from_id, to_id in links:

@@ -285,10 +285,14 @@ class Source(VersionedModel):
     def relocate_quotes(self):
         """After a text change, move every claim's quote offsets to where the quote now sits."""
         moved = []
-        for claim in self.claims.only("id", "quote", "quote_start", "quote_end", "source_id"):
+        for claim in self.claims.only(
+            "id", "key", "quote", "quote_start", "quote_end", "source_id"
+        ):
             match = quotes.locate(claim.quote, self.normalised_text)
             if match is None:
-                raise ValidationError(f"Claim {claim.pk}: quote no longer found in source.")
+                raise ValidationError(
+                    f"Claim {claim.key!r}: its quote is no longer in source {self.key!r}."
+                )
             if (claim.quote_start, claim.quote_end) != (match.start, match.end):
                 claim.quote_start, claim.quote_end = match.start, match.end
                 moved.append(claim)
@@ -670,6 +674,8 @@ class Section(models.Model):
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         self.sync_citations()
+        # A section edit is an edit of its briefing: keep the briefing's "last updated" true.
+        Briefing.objects.filter(pk=self.briefing_id).update(updated_at=timezone.now())
 
     def cited_keys(self):
         return cited_keys(self.body)
