@@ -218,8 +218,10 @@ def format_value(value, unit="", compact=False):
             if abs(value) >= scale:
                 number = _plain((value / scale).quantize(Decimal("0.01"))) + suffix
                 break
-    if unit.lower() in {"year", "years"} and value == value.to_integral():
-        return str(int(value))  # 2024, not 2,024
+    if unit.lower() == "year" and value == value.to_integral():
+        return str(int(value))  # a calendar year: 2024, not 2,024
+    if unit.lower() == "years":
+        return f"{number} year" if value == 1 else f"{number} years"  # a duration
     if unit.lower() in {"percent", "%", "pct"}:
         return f"{number}%"
     if unit.lower() in {"", "count", "number", "items"}:
