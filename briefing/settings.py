@@ -6,9 +6,12 @@ DJANGO_SECRET_KEY   required when DJANGO_DEBUG is off
 DJANGO_DEBUG        1/0, true/false (default: off)
 DJANGO_ALLOWED_HOSTS  comma-separated host names (default with debug: localhost names)
 BRIEFING_ALLOW_SELF_REVIEW  1 lets a reviewer verify their own claims (a one-person team)
+DJANGO_CLIENT_IP_HEADER  behind a proxy: the header naming the client (see Login throttling)
+CACHE_URL           default: LocMem, per process; redis://host:6379/0 for Redis (shared)
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -81,6 +84,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and auth: a cached public page is answered without touching the database.
+    "briefing.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -131,6 +136,41 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache and the public pages' page cache (briefing/cache.py) ----------------------------------
+
+
+def cache_from_url(url):
+    """CACHE_URL to a CACHES entry: empty for LocMem (per process), redis://… for Redis."""
+    if not url or url.startswith("locmem://"):
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # A Redis that is down or unreachable is an error within a second, never a hang.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    if url.startswith("dummy://"):
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be redis://host:port/db, locmem:// or dummy://, not {url!r}."
+    )
+
+
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "").strip())}
+# Seconds a page stays in the page cache (edits invalidate it sooner), and what readers' browsers
+# and shared caches (a CDN, nginx) are told in Cache-Control.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+PAGE_CACHE_MAX_AGE = env_int("PAGE_CACHE_MAX_AGE", 60)
+PAGE_CACHE_S_MAXAGE = env_int("PAGE_CACHE_S_MAXAGE", 60)
+PAGE_CACHE_STALE_WHILE_REVALIDATE = env_int("PAGE_CACHE_STALE_WHILE_REVALIDATE", 30)
+# LocMem is per process, so the content generation lives in this file, which every worker
+# process on the machine reads; with a shared cache (Redis) it lives in the cache.
+PAGE_CACHE_GENERATION_FILE = BASE_DIR / "var" / "page-cache-generation"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -185,6 +225,32 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = (os.environ["DJANGO_SECURE_PROXY_SSL_HEADER"], "https")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# Login throttling (django-axes) ----------------------------------------------------------------
+
+# Wrong passwords are counted per user name and per client address; at the limit, that user
+# name and that address are refused for the cool-off time with our lockout page (HTTP 429),
+# even with the right password. A successful login clears the count. Every failure is logged in
+# the admin (Axes: access attempts and failures) with time, address, user name and user agent.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out request is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "briefing.security.lockout_response"
+# The client address: REMOTE_ADDR, unless a proxy in front sets a header (briefing.security).
+# Behind a proxy this must be set, or every reader shares the proxy's address and one attacker
+# locks everyone out. E.g. DJANGO_CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR with one proxy.
+AXES_CLIENT_IP_CALLABLE = "briefing.security.client_ip"
+BRIEFING_CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "").strip()
+BRIEFING_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 1)
+
 # Editorial rules -------------------------------------------------------------------------------
 
 # A reviewer may not verify a claim they created, unless a one-person team turns this on.
@@ -220,6 +286,36 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# The admin's own policy, set by briefing.security.AdminContentSecurityPolicyMiddleware: every
+# script from our own files, except one inline handler allowed by its hash (import-export's
+# "Select all" on the export page: onchange="onSelectToggleChange(event)"); style attributes
+# only (some of their templates use style="…"), never <style>. Checked in Chromium by
+# tests/test_admin_security.py.
+# Outside every other middleware, so it also covers axes' lockout page and the error pages.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "briefing.security.AdminContentSecurityPolicyMiddleware",
+)
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": [
+            "'self'",
+            "'unsafe-hashes'",
+            "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",
+        ],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],

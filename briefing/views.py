@@ -16,6 +16,7 @@ from django.utils.cache import patch_cache_control
 from curation.agreement import agreement_for
 from curation.models import Briefing, Claim, Initiative, Organization, Source, cited_keys
 
+from . import cache as page_cache
 from . import charts
 from .filters import ClaimFilter, InitiativeFilter, OrganizationFilter, SourceFilter
 from .templatetags.briefing_tags import render_briefing
@@ -25,7 +26,10 @@ SEARCH_LIMIT = 10
 
 
 def reader_page(view):
-    """Readers' pages may be cached briefly; a staff member's page may show a draft: never."""
+    """
+    Readers' pages are public: held by the page cache (`briefing.cache`) until content changes,
+    and by browsers and CDNs briefly. A staff member's page may show a draft: never cached.
+    """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -33,7 +37,7 @@ def reader_page(view):
         if request.user.is_staff:
             patch_cache_control(response, private=True, no_store=True)
         else:
-            patch_cache_control(response, public=True, max_age=60)
+            page_cache.publish(response)
         return response
 
     return wrapper

@@ -8,15 +8,19 @@ Every editorial model gets history with revert (django-simple-history), a stale-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Count
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import publishing, resources, workflow
+from .agreement import agreement_for
 from .models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
+from .recovery import RecoverDeletedAdmin
 
 admin.site.site_header = "Briefing: editorial workspace"
 admin.site.site_title = "Briefing admin"
@@ -71,8 +75,9 @@ class VersionedForm(forms.ModelForm):
         return cleaned
 
 
-class EditorialAdmin(resources.ImportExportAdmin, SimpleHistoryAdmin):
-    """Shared behaviour: the stale-edit form, the request on the form, history with revert."""
+class EditorialAdmin(RecoverDeletedAdmin, resources.ImportExportAdmin, SimpleHistoryAdmin):
+    """Shared behaviour: the stale-edit form, the request on the form, history with revert,
+    recovery of deleted rows (`curation.recovery`)."""
 
     form = VersionedForm
     # Django 6's behaviour now: a URL typed without a scheme is taken as https.
@@ -100,7 +105,9 @@ class EditorialAdmin(resources.ImportExportAdmin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         request._reverting = True
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        # Like the change view, a revert runs in one transaction (the form locks the row).
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 # Topics and organisations -----------------------------------------------------------------------
@@ -199,6 +206,9 @@ class ClaimForm(VersionedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.original_status = self.instance.status if self.instance.pk else None
+        if self.instance.value is not None and "value" in self.fields:
+            # 500000000, not 500000000.000000: the number as the editor typed it.
+            self.initial["value"] = format(self.instance.value.normalize(), "f")
         user = self.request.user if self.request else None
         if "status" in self.fields and user is not None and not workflow.can_review(user):
             allowed = {Claim.Status.DRAFT, Claim.Status.IN_REVIEW, self.original_status}
@@ -270,6 +280,7 @@ class ClaimAdmin(EditorialAdmin):
     autocomplete_fields = ["source", "initiative", "organizations", "topics", "contradicts"]
     readonly_fields = [
         "quote_in_context",
+        "agreement",
         "created_by",
         "created_at",
         "reviewed_by",
@@ -281,7 +292,7 @@ class ClaimAdmin(EditorialAdmin):
         (None, {"fields": ["key", "statement", "kind", "status", "status_note"]}),
         ("Evidence", {"fields": ["source", "quote", "quote_in_context", "locator", "speaker"]}),
         ("About", {"fields": ["initiative", "organizations", "topics", "contradicts"]}),
-        ("Figure", {"fields": ["attribute", "value", "unit", "as_of"]}),
+        ("Figure", {"fields": ["attribute", "value", "unit", "as_of", "agreement"]}),
         ("Confidence", {"fields": ["confidence", "confidence_rationale"]}),
         (
             "Record",
@@ -303,6 +314,31 @@ class ClaimAdmin(EditorialAdmin):
             before,
             quote,
             after,
+        )
+
+    @admin.display(description="other sources")
+    def agreement(self, obj):
+        if obj is None or obj.pk is None:
+            return "Derived once the claim is saved."
+        found = agreement_for([obj])[obj.pk]
+        if not found.conflicts and not found.corroborations:
+            return "No other claim conflicts with or corroborates this one."
+        rows = [("Conflicts with", c) for c in found.conflicts]
+        rows += [("Corroborated by", c) for c in found.corroborations]
+        return format_html_join(
+            mark_safe("<br>"),
+            '{}: <a href="{}">{}</a> ({} {}, {})',
+            (
+                (
+                    label,
+                    reverse("admin:curation_claim_change", args=[c.pk]),
+                    c.key,
+                    c.value.normalize() if c.value is not None else "",
+                    c.unit,
+                    c.get_status_display().lower(),
+                )
+                for label, c in rows
+            ),
         )
 
     def has_review_permission(self, request):
@@ -449,7 +485,7 @@ class BriefingAdmin(EditorialAdmin):
             parts.append(("Unknown claims", ", ".join(unknown)))
         if not_public:
             parts.append(("Not yet public", ", ".join(not_public)))
-        return format_html_join(format_html("<br>"), "<strong>{}:</strong> {}", parts)
+        return format_html_join(mark_safe("<br>"), "<strong>{}:</strong> {}", parts)
 
     def has_publish_permission(self, request):
         return request.user.has_perm(publishing.PUBLISH_PERMISSION)

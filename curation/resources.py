@@ -132,6 +132,13 @@ def decode(data, name="The file"):
             f"{name} is not valid UTF-8 (byte 0x{data[error.start]:02x} on line {line}). "
             "Save it from your spreadsheet as \u201cCSV UTF-8\u201d and import it again."
         ) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        # PostgreSQL cannot store a NUL character in text; no real CSV has one.
+        raise CsvFileError(
+            f"{name} contains a NUL character on line {line}: it looks like a binary file, "
+            "not CSV text."
+        )
     return text.removeprefix("\ufeff")
 
 

@@ -1,6 +1,14 @@
 import pytest
+from django.core.cache import cache
 
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache(settings, tmp_path):
+    """Each test starts with an empty cache and a content generation of its own."""
+    settings.PAGE_CACHE_GENERATION_FILE = tmp_path / "page-cache-generation"
+    cache.clear()
 
 
 @pytest.fixture

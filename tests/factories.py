@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth.models import Group, User
 
 from curation.models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
+from curation.roles import ensure_roles
 
 SOURCE_TEXT = (
     "Cyberport said on Thursday that its AI Subsidy Scheme, worth HK$3 billion, had approved "
@@ -32,10 +33,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def editor(**kwargs):
+    ensure_roles()  # a transactional test before this one may have emptied the database
     return UserFactory(groups=["Editor"], **kwargs)
 
 
 def reviewer(**kwargs):
+    ensure_roles()
     return UserFactory(groups=["Reviewer"], **kwargs)
 
 

@@ -22,6 +22,7 @@ def test_history_records_each_change_with_its_user(reviewer_client, reviewer_use
     assert b"rita" in response.content
 
 
+@pytest.mark.django_db(transaction=True)  # as in production: no test transaction around it
 def test_a_change_can_be_reverted_from_the_history(reviewer_client):
     claim = factories.ClaimFactory(statement="Original statement.")
     url = reverse("admin:curation_claim_change", args=[claim.pk])

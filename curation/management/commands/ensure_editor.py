@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
+from curation.roles import ensure_roles
+
 CREDENTIALS = settings.BASE_DIR / "var" / "local-editor.txt"
 
 
@@ -22,6 +24,7 @@ class Command(BaseCommand):
         if user is None:
             password = secrets.token_urlsafe(12)
             user = User.objects.create_user(username, password=password, is_staff=True)
+            ensure_roles()
             user.groups.add(*Group.objects.filter(name__in=["Editor", "Reviewer"]))
             CREDENTIALS.parent.mkdir(exist_ok=True)
             CREDENTIALS.write_text(f"{username}\n{password}\n", encoding="utf-8")

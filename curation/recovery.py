@@ -1,0 +1,275 @@
+"""
+Recovering deleted rows from their history: nothing a reviewer deletes is lost.
+
+Why recovery from history, not soft delete: a soft-deleted row stays in every table, so every
+QuerySet, filter, download, unique key, count and PROTECT rule has to remember to leave it out,
+and one that forgets publishes what was deleted. Deletion here stays a real deletion (PROTECT
+still refuses to orphan a cited claim or source), and django-simple-history already writes a
+"-" record holding every field of the row at the moment it went. This module makes that record
+complete and gives reviewers a way back, like django-reversion's "Recover deleted" screen:
+
+- the deletion record of a claim or initiative also keeps its many-to-many links (organisations,
+  topics, partners) as they were when it was deleted (simple-history alone records them after
+  Django has removed them, so empty);
+- the sections deleted together with their briefing are marked so, and come back with it;
+- `recover()` re-creates the row with its id, fields and links, through `full_clean()` and
+  `save()`, so every model rule holds (a claim's quote must still be in its source, a key must
+  still be free); the history gets a "+" record by the recovering user, "Recovered after
+  deletion".
+
+Who may recover: whoever may delete (reviewers; `curation/migrations/0002_roles.py`), since a
+recovered claim can be verified and public at once.
+
+Not recovered: a hand-made contradiction between two claims (not kept in history), and the
+links other rows had to a deleted topic or organisation (they live in those rows' history).
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from simple_history.signals import pre_create_historical_m2m_records
+
+from . import publishing
+from .models import Briefing, Claim, Initiative, Section
+
+DELETED_WITH_BRIEFING = "Deleted with its briefing"
+RECOVERED = "Recovered after deletion"
+
+
+# Complete deletion records ---------------------------------------------------------------------
+
+
+def history_m2m_fields(model):
+    history = getattr(model, "history", None)
+    return list(getattr(history.model, "_history_m2m_fields", ())) if history else []
+
+
+@receiver(pre_delete, sender=Claim, dispatch_uid="recovery-claim-links")
+@receiver(pre_delete, sender=Initiative, dispatch_uid="recovery-initiative-links")
+def remember_links(sender, instance, **kwargs):
+    """Before Django removes a row's links, note them for its deletion record."""
+    links = {}
+    for field in history_m2m_fields(sender):
+        through = field.remote_field.through
+        links[field.name] = list(
+            through.objects.filter(**{field.m2m_field_name(): instance.pk}).values()
+        )
+    instance._links_at_deletion = links
+
+
+@receiver(pre_create_historical_m2m_records, dispatch_uid="recovery-deletion-links")
+def complete_deletion_record(sender, rows, history_instance, instance, field, **kwargs):
+    """Give a "-" record the links the row had when it was deleted."""
+    if history_instance.history_type != "-":
+        return
+    for values in getattr(instance, "_links_at_deletion", {}).get(field.name, []):
+        rows.append(sender(history=history_instance, **values))
+
+
+@receiver(pre_delete, sender=Section, dispatch_uid="recovery-sections-with-briefing")
+def mark_sections_deleted_with_their_briefing(sender, instance, origin=None, **kwargs):
+    """Sections cascaded from a briefing's deletion come back when the briefing does."""
+    from_briefing = isinstance(origin, Briefing) or (
+        isinstance(origin, models.QuerySet) and origin.model is Briefing
+    )
+    if from_briefing:
+        instance._change_reason = DELETED_WITH_BRIEFING
+
+
+# Finding and recovering -------------------------------------------------------------------------
+
+
+def deleted(model):
+    """Deletion records of rows that are gone: each row's latest record, when it is a "-"."""
+    history = model.history.model
+    latest = history.objects.filter(id=OuterRef("id")).order_by("-history_date", "-history_id")
+    return (
+        history.objects.filter(history_type="-")
+        .filter(history_id=Subquery(latest.values("history_id")[:1]))
+        .exclude(id__in=model.objects.values("pk"))
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+
+
+def _missing_relations(obj):
+    """Foreign keys of a record that point at rows deleted since: errors, or None for users."""
+    errors = {}
+    for field in obj._meta.concrete_fields:
+        if not field.is_relation or getattr(obj, field.attname) is None:
+            continue
+        target = field.related_model
+        if target._default_manager.filter(pk=getattr(obj, field.attname)).exists():
+            continue
+        if field.null and field.remote_field.on_delete is models.SET_NULL:
+            setattr(obj, field.attname, None)  # a user account removed since: no longer known
+            continue
+        errors[field.name] = (
+            f"The {target._meta.verbose_name} it refers to was deleted too: recover that "
+            f"{target._meta.verbose_name} first."
+        )
+    return errors
+
+
+@transaction.atomic
+def recover(record, user=None):
+    """
+    Re-create the row of a deletion record, with its id, fields and many-to-many links.
+
+    Returns (row, notes): notes say what could not come back as it was. Raises ValidationError
+    if the row cannot be recovered (a key now taken, a related row deleted, a model rule).
+    """
+    model = record.instance_type
+    if model._default_manager.filter(pk=record.id).exists():
+        raise ValidationError(f"This {model._meta.verbose_name} exists: it was recovered already.")
+    obj = record.instance
+    errors = _missing_relations(obj)
+    if errors:
+        raise ValidationError(errors)
+    obj.full_clean()
+    obj._history_user = user
+    obj._change_reason = RECOVERED
+    notes = []
+    obj.save(force_insert=True)
+    for field in history_m2m_fields(model):
+        target = field.related_model
+        wanted = [
+            getattr(link, field.m2m_reverse_field_name() + "_id")
+            for link in getattr(record, field.name).all()
+        ]
+        present = set(target._default_manager.filter(pk__in=wanted).values_list("pk", flat=True))
+        gone = [pk for pk in wanted if pk not in present]
+        if gone:
+            notes.append(
+                f"{len(gone)} linked {target._meta.verbose_name_plural} deleted since were not "
+                f"re-linked ({field.verbose_name})."
+            )
+        if present:
+            getattr(obj, field.name).set(sorted(present))
+    if model is Briefing:
+        notes += _recover_sections(obj, user)
+    return obj, notes
+
+
+def _recover_sections(briefing, user):
+    notes = []
+    records = deleted(Section).filter(
+        briefing_id=briefing.pk, history_change_reason=DELETED_WITH_BRIEFING
+    )
+    for record in records.order_by("position", "id"):
+        recover(record, user)
+    if briefing.is_public:
+        try:
+            publishing.check_publishable(briefing)
+        except ValidationError as error:
+            # Never publish what is no longer publishable: it comes back as a draft.
+            briefing.status = Briefing.Status.DRAFT
+            briefing._change_reason = RECOVERED + " as a draft"
+            briefing.save()
+            notes.append(" ".join(error.messages) + " It was recovered as a draft.")
+    return notes
+
+
+# Admin ------------------------------------------------------------------------------------------
+
+
+class RecoverDeletedAdmin(admin.ModelAdmin):
+    """
+    "Recover deleted …" on a changelist: the rows deleted, who deleted them and when, each with
+    its last state and a button to bring it back. For those who may delete.
+    """
+
+    import_export_change_list_template = "curation/change_list.html"
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        urls = [
+            path(
+                "recover/",
+                self.admin_site.admin_view(self.recover_list_view),
+                name="{}_{}_recover_list".format(*info),
+            ),
+            path(
+                "recover/<path:history_id>/",
+                self.admin_site.admin_view(self.recover_view),
+                name="{}_{}_recover".format(*info),
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def has_recover_permission(self, request):
+        return self.has_delete_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        if self.has_recover_permission(request):
+            extra_context["recover_deleted_url"] = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_recover_list"
+            )
+        return super().changelist_view(request, extra_context)
+
+    def recover_list_view(self, request):
+        if not self.has_recover_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Recover deleted {self.opts.verbose_name_plural}",
+            "opts": self.opts,
+            "records": deleted(self.model)[:200],
+        }
+        return TemplateResponse(request, "curation/recover_list.html", context)
+
+    def recover_view(self, request, history_id):
+        if not self.has_recover_permission(request):
+            raise PermissionDenied
+        try:
+            record = deleted(self.model).get(history_id=unquote(history_id))
+        except (self.model.history.model.DoesNotExist, ValueError, ValidationError):
+            raise Http404(f"No deleted {self.opts.verbose_name} with this record.") from None
+        errors = []
+        if request.method == "POST":
+            try:
+                obj, notes = recover(record, request.user)
+            except ValidationError as error:
+                errors = error.messages
+            else:
+                self.message_user(request, f"Recovered {obj}.", messages.SUCCESS)
+                for note in notes:
+                    self.message_user(request, note, messages.WARNING)
+                return HttpResponseRedirect(
+                    reverse(
+                        f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                        args=[quote(obj.pk)],
+                    )
+                )
+        fields = [
+            (field.verbose_name, getattr(record, field.attname))
+            for field in self.model._meta.concrete_fields
+            if hasattr(record, field.attname)
+        ]
+        links = [
+            (
+                field.verbose_name,
+                ", ".join(
+                    str(getattr(link, field.m2m_reverse_field_name()) or "")
+                    for link in getattr(record, field.name).all()
+                ),
+            )  # fmt: skip
+            for field in history_m2m_fields(self.model)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Recover {self.opts.verbose_name} \u201c{record.instance}\u201d",
+            "opts": self.opts,
+            "record": record,
+            "fields": fields + links,
+            "errors": errors,
+        }
+        return TemplateResponse(request, "curation/recover_confirm.html", context)

@@ -1,0 +1,39 @@
+"""
+The two editorial roles, as groups with permissions.
+
+Editors create and edit everything but never delete, verify or publish. Reviewers can do all an
+editor can, and verify, dispute, retract, publish, delete and recover. The groups are created by
+a data migration (0002_roles); `ensure_roles()` re-creates them where a database was emptied.
+"""
+
+EDITORIAL_MODELS = ["topic", "organization", "source", "initiative", "claim", "briefing", "section"]
+HISTORY_MODELS = [f"historical{name}" for name in EDITORIAL_MODELS]
+
+EDITOR = [f"{action}_{model}" for model in EDITORIAL_MODELS for action in ("add", "change", "view")]
+EDITOR += [f"view_{model}" for model in HISTORY_MODELS]
+REVIEWER = EDITOR + [f"delete_{model}" for model in EDITORIAL_MODELS]
+REVIEWER += ["review_claim", "publish_briefing"]
+
+ROLES = {"Editor": EDITOR, "Reviewer": REVIEWER}
+
+
+def grant_roles(apps):
+    """Create the groups (if missing) and give them their permissions, which must exist."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = Permission.objects.filter(
+            content_type__app_label="curation", codename__in=codenames
+        )
+        missing = set(codenames) - set(permissions.values_list("codename", flat=True))
+        if missing:
+            raise RuntimeError(f"Permissions missing for the {name} group: {sorted(missing)}")
+        group.permissions.add(*permissions)
+
+
+def ensure_roles():
+    """Make sure the Editor and Reviewer groups exist, with their permissions."""
+    from django.apps import apps
+
+    grant_roles(apps)
