@@ -4,8 +4,8 @@ The benchmarks' data, generated on the fly as CSV bundles (no large files in the
 - `synthetic_bundle`: N claims over M sources, in the CSV formats of PRODUCT.md; every quote is
   a sentence of its source's text, so full validation passes.
 - `scaled_seed`: the seed briefing (fixtures/hk-ai-ecosystem) copied k times: sources, claims,
-  initiatives, contradictions and the briefing's sections (citing the copies), so the briefing
-  page has k times the citations.
+  organisations, initiatives, contradictions and the briefing's sections (citing the copies), so
+  the briefing page has k times the citations, and each copy is about subjects of its own.
 """
 
 import csv
@@ -228,15 +228,29 @@ def _suffixed(key, copy):
     return key if copy == 0 else f"{key[:72]}-x{copy}"
 
 
+def _suffixed_list(keys, copy):
+    return ";".join(_suffixed(key, copy) for key in keys.split(";") if key)
+
+
 def scaled_seed(directory, copies):
-    """The seed bundle with `copies` copies of its sources, claims, initiatives and sections."""
+    """
+    The seed bundle with `copies` copies of its sources, claims, organisations, initiatives and
+    sections.
+
+    Each copy is about organisations of its own (as about initiatives of its own): k copies are k
+    briefings' worth of citations, not one set of figures reported k times. Were the copies to
+    share organisations, a figure about an organisation would agree or conflict with its k - 1
+    copies and every note would list them all: a page growing with citations times copies,
+    which is the data, not the rendering (see bench/README.md).
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    for name in ("topics.csv", "organizations.csv", "briefings.csv"):
+    for name in ("topics.csv", "briefings.csv"):
         (directory / name).write_bytes((SEED / name).read_bytes())
     files = {
         name: read(SEED / name)
         for name in (
+            "organizations.csv",
             "sources.csv",
             "initiatives.csv",
             "claims.csv",
@@ -246,6 +260,14 @@ def scaled_seed(directory, copies):
     }
     out = {name: [] for name in files}
     for copy in range(copies):
+        for row in files["organizations.csv"]:
+            out["organizations.csv"].append(
+                {
+                    **row,
+                    "slug": _suffixed(row["slug"], copy),
+                    "name": row["name"] + (f" ({copy})" if copy else ""),
+                }
+            )
         for row in files["sources.csv"]:
             out["sources.csv"].append({**row, "key": _suffixed(row["key"], copy)})
         for row in files["initiatives.csv"]:
@@ -254,6 +276,8 @@ def scaled_seed(directory, copies):
                     **row,
                     "slug": _suffixed(row["slug"], copy),
                     "name": row["name"] + (f" ({copy})" if copy else ""),
+                    "lead": _suffixed(row["lead"], copy) if row["lead"] else "",
+                    "partners": _suffixed_list(row["partners"], copy),
                 }
             )
         for row in files["claims.csv"]:
@@ -263,6 +287,7 @@ def scaled_seed(directory, copies):
                     "key": _suffixed(row["key"], copy),
                     "source": _suffixed(row["source"], copy),
                     "initiative": _suffixed(row["initiative"], copy) if row["initiative"] else "",
+                    "organizations": _suffixed_list(row["organizations"], copy),
                 }
             )
         for row in files["contradictions.csv"]:

@@ -83,12 +83,39 @@ def figure_rows(claims):
 # Briefings ------------------------------------------------------------------------------------
 
 
+# What a briefing's notes and sources table never show, left unloaded: a long briefing cites
+# hundreds of claims, and each row's timestamps, archived text and workflow fields cost time to
+# convert. (Reading one of these on the page would cost a query per note: the tests count them.)
+NOTES_DEFER = (
+    "version",
+    "created_at",
+    "updated_at",
+    "quote_start",
+    "quote_end",
+    "locator",
+    "confidence_rationale",
+    "created_by",
+    "reviewed_by",
+    "reviewed_at",
+    "source__version",
+    "source__created_at",
+    "source__updated_at",
+    "source__author",
+    "source__retrieved_on",
+    "source__reliability_note",
+    "source__language",
+    "source__text",
+    "source__text_sha256",
+)
+
+
 def render_briefing_page(request, briefing, is_home=False):
     preview = request.user.is_staff
     sections = list(briefing.sections.all())
     keys = list(dict.fromkeys(key for s in sections for key in cited_keys(s.body)))
     claims = visible(request, Claim.objects, Claim.objects.on_permalink())
-    claims = {c.key: c for c in claims.filter(key__in=keys).select_related("source")}
+    claims = claims.filter(key__in=keys).select_related("source").defer(*NOTES_DEFER)
+    claims = {c.key: c for c in claims}
     shown = [c for c in claims.values() if preview or c.is_public]
     agreement = agreement_for(shown, candidates=Claim.objects.public())
     document = render_briefing(sections, claims, agreement, preview=preview)

@@ -10,19 +10,25 @@ allow-list of tags and attributes, and links are limited to http(s) (and in-page
 """
 
 import re
+import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
+from html import escape as _escape
 
 import markdown
 import nh3
 from django import template
+from django.urls import reverse
+from django.utils import dateformat
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from markdown.inlinepatterns import InlineProcessor
+from markdown.util import AtomicString
 
-from curation.models import CITATION, Claim, cited_keys
+from curation.models import CITATION, Claim, Source, cited_keys
 
 from .. import charts
 
@@ -48,17 +54,19 @@ def _keep_attribute(element, attribute, value):
     return value
 
 
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    allowed_classes=ALLOWED_CLASSES,
+    attribute_filter=_keep_attribute,
+    url_schemes={"http", "https"},
+    link_rel="noopener noreferrer",
+)
+
+
 def sanitise(html):
     """The allow-list every piece of editor Markdown goes through after rendering."""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        allowed_classes=ALLOWED_CLASSES,
-        attribute_filter=_keep_attribute,
-        url_schemes={"http", "https"},
-        link_rel="noopener noreferrer",
-    )
+    return _CLEANER.clean(html)
 
 
 # Citations ------------------------------------------------------------------------------------
@@ -125,28 +133,55 @@ class CitationProcessor(InlineProcessor):
         sup = etree.Element("sup")
         classes = ["cite"]
         label = f"Note {note.number}"
+        flags = note.flags if note.show else ()
         if not note.show:
             classes.append("is-unavailable")
             label += ", claim withdrawn or unavailable"
-        for css_class, flag in note.flags if note.show else ():
+        for css_class, flag in flags:
             classes.append(css_class)
             label += f", {flag}"
         sup.set("class", " ".join(classes))
         link = etree.SubElement(sup, "a", {"href": f"#{note.anchor}", "id": anchor})
         link.set("aria-label", label)
-        link.text = str(note.number)
-        for _, flag in note.flags if note.show else ():
+        # Atomic: our own text, not Markdown, so the remaining inline patterns skip it.
+        link.text = AtomicString(str(note.number))
+        for _, flag in flags:
             span = etree.SubElement(link, "span", {"class": "cite-flag"})
-            span.text = f" {flag}"
+            span.text = AtomicString(f" {flag}")
         return sup, m.start(0), m.end(0)
 
 
+_parsers = threading.local()
+
+
+def _parser(with_citations):
+    """
+    This thread's Markdown parser (building one costs more than converting a short section);
+    reset before every conversion, so nothing (references, stashed HTML) carries over.
+    """
+    name = "citing" if with_citations else "plain"
+    md = getattr(_parsers, name, None)
+    if md is None:
+        md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
+        if with_citations:
+            # Above links (160) and references (170), below code spans (190): `[[x]]` in code
+            # stays.
+            md.inlinePatterns.register(CitationProcessor(None, md), "citation", 175)
+        setattr(_parsers, name, md)
+    return md.reset()
+
+
 def render_markdown(text, citations=None):
-    md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
-    if citations is not None:
-        # Above links (160) and references (170), below code spans (190): `[[x]]` in code stays.
-        md.inlinePatterns.register(CitationProcessor(citations, md), "citation", 175)
-    return mark_safe(sanitise(md.convert(text or "")))
+    md = _parser(citations is not None)
+    if citations is None:
+        return mark_safe(sanitise(md.convert(text or "")))
+    processor = md.inlinePatterns["citation"]
+    processor.citations = citations
+    try:
+        html = md.convert(text or "")
+    finally:
+        processor.citations = None
+    return mark_safe(sanitise(html))
 
 
 @register.filter(name="markdown")
@@ -166,7 +201,7 @@ class Document:
     sections: list
     notes: list
 
-    @property
+    @cached_property
     def sources(self):
         """The sources the visible notes draw on, each once, in order of first citation."""
         seen = {}
@@ -174,6 +209,10 @@ class Document:
             if note.show:
                 seen.setdefault(note.claim.source_id, note.claim.source)
         return list(seen.values())
+
+    @cached_property
+    def renderer(self):
+        return NotesRenderer()
 
 
 def render_briefing(sections, claims, agreement=None, preview=False):
@@ -189,6 +228,228 @@ def render_briefing(sections, claims, agreement=None, preview=False):
         used.add(anchor)
         rendered.append(RenderedSection(section, anchor, render_markdown(section.body, citations)))
     return Document(rendered, list(citations.notes.values()))
+
+
+# Notes and the sources table ---------------------------------------------------------------------
+#
+# A long briefing has hundreds of notes: they are rendered here, in Python, rather than by an
+# include per note, which cost most of the page's time. The markup is that of the includes the
+# other pages still use (`source_ref.html`, `claim_badges.html`, `grade.html`), and
+# tests/test_briefing_render.py holds the two to the same output.
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+_PLACEHOLDER = "slug-placeholder"
+
+
+def _e(value):
+    """What `{{ value }}` prints: the value as text, escaped."""
+    return _escape(str(value))
+
+
+def _choices(model, name):
+    return {value: _escape(str(label)) for value, label in model._meta.get_field(name).flatchoices}
+
+
+class NotesRenderer:
+    """
+    The notes and the sources table of one page. Each URL pattern is reversed once and a slug
+    filled in by string (a slug needs no quoting); dates, choice labels and the markup of each
+    source, grade and set of badges are made once and reused, as many notes share them.
+    """
+
+    def __init__(self):
+        self.claim_prefix = self._prefix("briefing:claim-detail")
+        self.source_prefix = self._prefix("briefing:source-detail")
+        self.status = _choices(Claim, "status")
+        self.confidence = _choices(Claim, "confidence")
+        self.reliability = _choices(Source, "reliability")
+        self.source_type = _choices(Source, "source_type")
+        self.made = {}
+
+    @staticmethod
+    def _prefix(name):
+        before, _, after = reverse(name, args=[_PLACEHOLDER]).rpartition(_PLACEHOLDER)
+        return name, _escape(before), _escape(after)
+
+    @staticmethod
+    def _url(prefix, slug):
+        name, before, after = prefix
+        if _SLUG.fullmatch(slug):
+            return f"{before}{slug}{after}"
+        return _escape(reverse(name, args=[slug]))  # what {% url %} gives (or raises) otherwise
+
+    def claim_url(self, claim):
+        return self._url(self.claim_prefix, claim.key)
+
+    def _once(self, key, make, *args):
+        try:
+            return self.made[key]
+        except KeyError:
+            self.made[key] = made = make(*args)
+            return made
+
+    def _label(self, choices, value):
+        """What `{{ obj.get_FOO_display }}` prints."""
+        label = choices.get(value)
+        return _e(value) if label is None else label
+
+    def date(self, value):
+        """`<time datetime="2025-07-17">17 Jul 2025</time>`, as the templates' date filters."""
+        return self._once(("date", value), self._date, value)
+
+    @staticmethod
+    def _date(value):
+        iso, text = dateformat.format(value, "Y-m-d"), dateformat.format(value, "j M Y")
+        return f'<time datetime="{_escape(iso)}">{_escape(text)}</time>'
+
+    def grade(self, source):
+        """includes/grade.html."""
+        reliability = _e(source.reliability)
+        return (
+            f'<abbr class="grade grade-{reliability.lower()}" title="Reliability '
+            f'{self._label(self.reliability, source.reliability)}">Grade {reliability}</abbr>\n'
+        )
+
+    def source_ref(self, source):
+        """includes/source_ref.html (its leading line break included), once per source."""
+        if source.pk is None:
+            return self._source_ref(source)
+        return self._once(("source-ref", source.pk), self._source_ref, source)
+
+    def _source_ref(self, source):
+        parts = [
+            '\n<span class="source-ref"><a href="',
+            self._url(self.source_prefix, source.key),
+            f'" class="source-title">{_e(source.title)}</a>',
+        ]
+        if source.publisher:
+            parts.append(f", {_e(source.publisher)}")
+        parts.append(", ")
+        parts.append(self.date(source.published_on) if source.published_on else "undated")
+        parts.append(". ")
+        parts.append(self.grade(source))
+        original = http_url(source.url)
+        if original:
+            parts.append(
+                f' <a class="external" href="{_e(original)}" rel="noopener noreferrer">'
+                f'Original<span class="visually-hidden"> of {_e(source.title)}</span></a>'
+            )
+        parts.append("</span>\n")
+        return "".join(parts)
+
+    def badges(self, claim, conflicts):
+        """includes/claim_badges.html."""
+        key = ("badges", claim.status, claim.confidence, bool(conflicts))
+        return self._once(key, self._badges, claim.status, claim.confidence, bool(conflicts))
+
+    def _badges(self, status, confidence, conflicts):
+        parts = [
+            f'<span class="badges"><span class="badge status-{_e(status)}">'
+            f"{self._label(self.status, status)}</span>"
+        ]
+        if confidence:
+            parts.append(
+                f' <span class="badge confidence-{_e(confidence)}">'
+                f"{self._label(self.confidence, confidence)} confidence</span>"
+            )
+        if conflicts:
+            parts.append(' <span class="badge is-conflict">Sources disagree</span>')
+        parts.append("</span>\n")
+        return "".join(parts)
+
+    def note(self, note):
+        """One item of the notes list: the claim, its quote and source, agreement, back-links."""
+        classes = "".join(f" {_e(css_class)}" for css_class, _ in note.flags)
+        parts = [
+            f'<li id="{note.anchor}" class="note{classes}">\n'
+            f'  <span class="note-number" aria-hidden="true">{note.number}</span>\n'
+            '  <div class="note-body">\n'
+        ]
+        claim = note.claim
+        if note.show:
+            speaker = f"{_e(claim.speaker)}, in " if claim.speaker else ""
+            parts.append(
+                f'    <p class="note-statement"><a href="{self.claim_url(claim)}">'
+                f"{_e(claim.statement)}</a></p>\n"
+                f'    <blockquote class="note-quote"><p>“{_e(claim.quote)}”</p></blockquote>\n'
+                f'    <p class="note-source">{speaker}{self.source_ref(claim.source)}</p>\n'
+                f'    <p class="note-meta">{self.badges(claim, note.conflicts)}</p>\n'
+            )
+            if claim.status == Claim.Status.DISPUTED:
+                parts.append(
+                    '    <p class="note-warning"><strong>Disputed:</strong> '
+                    f"{_e(claim.status_note)}</p>\n"
+                )
+            if note.conflicts:
+                parts.append(
+                    '    <div class="note-conflict">\n'
+                    "      <p><strong>Other sources disagree:</strong></p>\n"
+                    "      <ul>\n"
+                )
+                for other in note.conflicts:
+                    label = figure(other) if other.has_figure else other.statement
+                    source = other.source
+                    publisher = f", {_e(source.publisher)}" if source.publisher else ""
+                    parts.append(
+                        f'        <li><a href="{self.claim_url(other)}">{_e(label)}</a>: '
+                        f"{_e(source.title)}{publisher} (grade {_e(source.reliability)})</li>\n"
+                    )
+                parts.append("      </ul>\n    </div>\n")
+            if note.corroborations:
+                others = "; ".join(
+                    f'<a href="{self.claim_url(other)}">{_e(other.source.title)}</a>'
+                    for other in note.corroborations
+                )
+                parts.append(f'    <p class="note-corroboration">Also reported by {others}.</p>\n')
+        elif claim is not None:
+            parts.append(
+                '    <p class="note-unavailable">This claim has been withdrawn. '
+                f'<a href="{self.claim_url(claim)}">Read the notice</a>.</p>\n'
+            )
+        else:
+            parts.append('    <p class="note-unavailable">This note is not available.</p>\n')
+        parts.append('    <p class="backlinks">')
+        number, several = note.number, len(note.anchors) > 1
+        for place, anchor in enumerate(note.anchors, start=1):
+            if several:
+                parts.append(
+                    f'<a href="#{anchor}" aria-label="Back to citation {number}, place {place} '
+                    f'in the text">↩<sup>{place}</sup></a> '
+                )
+            else:
+                parts.append(
+                    f'<a href="#{anchor}" aria-label="Back to citation {number} in the text">↩</a> '
+                )
+        parts.append("</p>\n  </div>\n</li>\n")
+        return "".join(parts)
+
+    def source_row(self, source):
+        """One row of the sources table."""
+        published = self.date(source.published_on) if source.published_on else "undated"
+        return (
+            "<tr>\n"
+            f'  <th scope="row"><a href="{self._url(self.source_prefix, source.key)}">'
+            f"{_e(source.title)}</a></th>\n"
+            f"  <td>{_e(source.publisher or '—')}</td>\n"
+            f"  <td>{published}</td>\n"
+            f"  <td>{self._label(self.source_type, source.source_type)}</td>\n"
+            f"  <td>{self.grade(source)}</td>\n"
+            "</tr>\n"
+        )
+
+
+@register.simple_tag
+def briefing_notes(document):
+    """The items of a briefing's notes list."""
+    render = document.renderer.note
+    return mark_safe("".join([render(note) for note in document.notes]))
+
+
+@register.simple_tag
+def briefing_sources(document):
+    """The rows of a briefing's sources table."""
+    render = document.renderer.source_row
+    return mark_safe("".join([render(source) for source in document.sources]))
 
 
 # Figures -----------------------------------------------------------------------------------------
