@@ -59,8 +59,12 @@ class VersionedForm(forms.ModelForm):
             .first()
         )
         if self.reverting:
-            # A revert restores an old version's fields on top of whatever is current.
-            self.instance.version = current
+            # A revert restores what editors edit, never what the workflow owns: the status of a
+            # briefing, who reviewed or published and when, the version, stay as they are now.
+            saved = model.objects.get(pk=self.instance.pk)
+            for field in model._meta.concrete_fields:
+                if not field.editable and not field.primary_key:
+                    setattr(self.instance, field.attname, getattr(saved, field.attname))
             return cleaned
         loaded = cleaned.get("loaded_version")
         if current is not None and loaded is not None and loaded != current:
@@ -104,6 +108,11 @@ class EditorialAdmin(RecoverDeletedAdmin, resources.ImportExportAdmin, SimpleHis
         return fieldsets
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Reverting is changing: judged on the object as it is now, not as it was then.
+        if request.method == "POST":
+            current = self.get_object(request, object_id)
+            if current is None or not self.has_change_permission(request, current):
+                raise PermissionDenied
         request._reverting = True
         # Like the change view, a revert runs in one transaction (the form locks the row).
         with transaction.atomic(using=router.db_for_write(self.model)):
@@ -199,13 +208,20 @@ class InitiativeAdmin(EditorialAdmin):
 
 
 class ClaimForm(VersionedForm):
-    """The claim form enforces the workflow: who may set which status."""
-
-    SUBSTANTIVE = {"statement", "source", "quote", "attribute", "value", "unit", "as_of", "kind"}
+    """
+    The claim form enforces the workflow (`workflow.settle_edit`): who may set which status, and
+    an editor's change to a public claim goes back to review. Changes are judged against the
+    saved row, so a revert from history is held to the same rules as an edit.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.original_status = self.instance.status if self.instance.pk else None
+        self.current = None
+        if self.instance.pk:
+            self.current = Claim.objects.prefetch_related(
+                "organizations", "topics", "contradicts"
+            ).get(pk=self.instance.pk)
+        self.original_status = self.current.status if self.current else None
         if self.instance.value is not None and "value" in self.fields:
             # 500000000, not 500000000.000000: the number as the editor typed it.
             self.initial["value"] = format(self.instance.value.normalize(), "f")
@@ -216,34 +232,33 @@ class ClaimForm(VersionedForm):
                 (code, label) for code, label in Claim.Status.choices if code in allowed
             ]
 
-    def clean(self):
-        cleaned = super().clean()
+    def changed_from_saved(self):
+        """Names of the reviewed fields whose new values differ from the saved row."""
+        if self.current is None:
+            return set(workflow.REVIEWED_FIELDS)
+        changed = set()
+        for name in workflow.REVIEWED_FIELDS:
+            field = Claim._meta.get_field(name)
+            if field.many_to_many:
+                if name in self.cleaned_data:
+                    new = {obj.pk for obj in self.cleaned_data[name]}
+                    if new != {obj.pk for obj in getattr(self.current, name).all()}:
+                        changed.add(name)
+            elif getattr(self.instance, field.attname) != getattr(self.current, field.attname):
+                changed.add(name)
+        return changed
+
+    def _post_clean(self):
+        super()._post_clean()
         user = self.request.user if self.request else None
-        new_status = cleaned.get("status")
-        if user is None or new_status is None:
-            return cleaned
-        reviewer = workflow.can_review(user)
-        if (
-            not reviewer
-            and self.original_status in Claim.PUBLIC_STATUSES
-            and self.SUBSTANTIVE & set(self.changed_data)
-            and new_status == self.original_status
-        ):
-            # An editor's change to a published claim goes back to review rather than live.
-            cleaned["status"] = Claim.Status.IN_REVIEW
-            return cleaned
-        if new_status != self.original_status:
-            probe = Claim(status=self.original_status or Claim.Status.DRAFT, key=self.instance.key)
-            probe.created_by_id = self.instance.created_by_id or (
-                None if self.instance.pk else user.pk
+        if user is None or "status" in self._errors:
+            return
+        try:
+            workflow.settle_edit(
+                self.instance, self.original_status, self.changed_from_saved(), user
             )
-            try:
-                workflow.check_transition(probe, new_status, user)
-            except PermissionDenied as error:
-                self.add_error("status", str(error))
-                return cleaned
-            workflow.record_review(self.instance, new_status, user)
-        return cleaned
+        except PermissionDenied as error:
+            self.add_error("status", str(error))
 
 
 class StatusNoteForm(forms.Form):

@@ -563,8 +563,28 @@ class Claim(VersionedModel):
             return "", self.quote, ""
         return quotes.passage_around(self.source.text, self.quote_start, self.quote_end, width)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remembered to refuse renaming a claim that readers or briefings link to.
+        loaded = dict(zip(field_names, values, strict=True))
+        instance._saved_key = loaded.get("key")
+        instance._saved_status = loaded.get("status")
+        return instance
+
     def clean(self):
         errors = {}
+        saved_key = getattr(self, "_saved_key", None)
+        if self.pk and saved_key and self.key != saved_key:
+            linked = getattr(self, "_saved_status", None) in (
+                *self.PUBLIC_STATUSES,
+                self.Status.RETRACTED,
+            )
+            if linked or Citation.objects.filter(claim_id=self.pk).exists():
+                errors["key"] = (
+                    f"Claim {saved_key!r} has a public page or is cited by a briefing, so its key "
+                    "cannot change: links to it would break."
+                )
         if self.source_id is not None and self.quote:
             try:
                 match = self.locate_quote()

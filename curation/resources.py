@@ -5,7 +5,9 @@ The columns are the contract of PRODUCT.md ("CSV formats"): the same columns, in
 for import, export, the editors' bundle (`import_bundle` / `export_bundle`) and the public
 downloads, so an export re-imports unchanged. Rows are matched by their key or slug (sections by
 briefing and position), so a re-import updates instead of duplicating, and an unchanged row is
-reported as skipped.
+reported as skipped. The bundle's own files (contradictions, briefings, sections, reviews) are
+not part of that contract; they also carry the review stamps (`ReviewResource`, and the stamp
+columns of `BriefingResource`), which only an import made as the system restores.
 
 Cells
     UTF-8, with or without a BOM; CRLF or LF line ends; quoted cells may span lines. Dates are
@@ -51,25 +53,35 @@ Speed
     exists (it was found in the preloaded dict), uniqueness of the key (existing rows are found
     by the loader, duplicates inside the file are reported before import) and database check
     constraints (`Claim.clean()` makes the same checks, with clearer messages; the database
-    still enforces them). Rows are saved one by one with `save()` (no bulk create), so quote
-    offsets, history and citations are kept exactly as in the admin.
+    still enforces them). New topics, organisations, sources, initiatives and claims are written
+    a chunk at a time (1,000 rows): each row validated as it is read, then one `bulk_create` for
+    the chunk and one per many-to-many relation, with what `save()` would add done first (a
+    claim's quote offsets, found by its `clean()`; a source's text hash); see "Saving" in
+    `CsvResource`. Changed rows are saved one by one with `save()`, as in the admin, and
+    briefings, sections and contradictions always are (their saves publish, cite and link).
+    Each imported row gets one history record with its links, written for the whole file at
+    once. Without a preview to show (the commands), no diff is built; unchanged rows are still
+    compared and skipped.
 """
 
 import csv
 import io
 import re
-from copy import copy
+from contextlib import nullcontext
+from copy import copy, deepcopy
 from dataclasses import dataclass
-from datetime import date
+from dataclasses import field as dataclass_field
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import tablib
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import NOT_PROVIDED, F
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
@@ -295,11 +307,13 @@ class CodeWidget(widgets.CharWidget):
 
     def __init__(self, choices=None, **kwargs):
         self.choices = choices
+        # Read once: `choices.values` builds a new list on every access.
+        self.codes = frozenset(choices.values) if choices is not None else None
         super().__init__(**kwargs)
 
     def clean(self, value, row=None, **kwargs):
         code = restore(_cell(value).strip())
-        if code and self.choices is not None and code not in self.choices.values:
+        if code and self.codes is not None and code not in self.codes:
             raise ValueError(
                 f"{code!r} is not a valid code; use one of: " + ", ".join(self.choices.values) + "."
             )
@@ -370,6 +384,34 @@ class IsoDateWidget(widgets.DateWidget):
         return value.isoformat() if value else ""
 
 
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})"
+)
+
+
+class IsoDateTimeWidget(widgets.DateTimeWidget):
+    """An ISO 8601 date and time with its UTC offset (2025-01-15T09:30:00+00:00); exported in
+    UTC, to the microsecond, so it round-trips exactly. A time without an offset is an error:
+    it would mean different moments in different time zones."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = restore(_cell(value).strip())
+        if not text:
+            return None
+        if not _ISO_DATETIME.fullmatch(text):
+            raise ValueError(
+                f"{text!r} is not a date and time with its offset: write "
+                "YYYY-MM-DDTHH:MM:SS+00:00 (2025-07-31T09:30:00+08:00)."
+            )
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a real date and time.") from None
+
+    def render(self, value, obj=None, **kwargs):
+        return value.astimezone(UTC).isoformat() if value else ""
+
+
 class _KeyLookup:
     """Rows of a related model by key, loaded once per file (`load`) instead of once per row."""
 
@@ -422,6 +464,30 @@ class KeyForeignKeyWidget(_KeyLookup, widgets.ForeignKeyWidget):
         return "" if value is None else getattr(value, self.field)
 
 
+class UserWidget(KeyForeignKeyWidget):
+    """
+    A user, exchanged as their user name, in the review stamps of the bundle (who created,
+    reviewed, published). Accounts are not part of a bundle, so a user name this instance does
+    not know is recorded as no user, not an error: the content and the time of the stamp are
+    restored, and the name is listed in `unknown` for the import's report.
+    """
+
+    def __init__(self):
+        model = get_user_model()
+        super().__init__(model, model.USERNAME_FIELD, "user")
+        self.unknown = set()
+
+    def clean(self, value, row=None, **kwargs):
+        key = restore(_cell(value).strip())
+        if not key or key in self.unknown:
+            return None
+        if key not in self.by_key:
+            self.load([key])
+        if key not in self.by_key:
+            self.unknown.add(key)
+        return self.by_key.get(key)
+
+
 class KeyManyToManyWidget(_KeyLookup, widgets.ManyToManyWidget):
     """A many-to-many relation exchanged as ";"-separated keys or slugs, sorted."""
 
@@ -434,6 +500,11 @@ class KeyManyToManyWidget(_KeyLookup, widgets.ManyToManyWidget):
         return list(dict.fromkeys(k.strip() for k in cell.split(self.separator) if k.strip()))
 
     def clean(self, value, row=None, **kwargs):
+        # A row's cell is read several times (references, unchanged rows, links), and files
+        # repeat the same lists: remember each list found (the rows found never change).
+        found = self.__dict__.setdefault("_found", {})
+        if value in found:
+            return list(found[value])
         keys = self.keys_in(value)
         missing = [k for k in keys if k not in self.by_key]
         if missing:
@@ -446,7 +517,8 @@ class KeyManyToManyWidget(_KeyLookup, widgets.ManyToManyWidget):
                 + ", ".join(repr(k) for k in missing)
                 + f": no {self.label} has this {self.field}."
             )
-        return [self.by_key[k] for k in keys]
+        found[value] = related = [self.by_key[k] for k in keys]
+        return list(related)
 
     def render(self, value, obj=None, **kwargs):
         if value is None:
@@ -486,20 +558,12 @@ class RelatedManyField(fields.Field):
         if not is_m2m:
             return super().save(instance, row, is_m2m, **kwargs)
         related = self.clean(row, **kwargs)
-        manager = getattr(instance, self.attribute)
-        if getattr(instance, "_created_by_import", False):
-            # A new row has no links yet: insert them in one query, without reading the current
-            # ones first. (Only django-simple-history listens to these links' signals, and the
-            # resource records history itself.)
-            if related:
-                field = instance._meta.get_field(self.attribute)
-                through = field.remote_field.through
-                source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-                through.objects.bulk_create(
-                    [through(**{source: instance, target: obj}) for obj in related]
-                )
-        else:
-            manager.set(related)
+        if not getattr(instance, "_created_by_import", False):
+            getattr(instance, self.attribute).set(related)
+        # A new row has no links yet: the resource inserts them from `_imported_relations`
+        # (`CsvResource.insert_links`), for a whole chunk of rows at once, without reading the
+        # current ones first. (Only django-simple-history listens to these links' signals, and
+        # the resource records history itself.)
         instance.__dict__.setdefault("_imported_relations", {})[self.attribute] = _Listed(related)
 
     def get_value(self, instance):
@@ -528,6 +592,15 @@ def whole_number(name):
 
 def iso_date(name):
     return fields.Field(attribute=name, column_name=name, widget=IsoDateWidget())
+
+
+def iso_datetime(name):
+    return fields.Field(attribute=name, column_name=name, widget=IsoDateTimeWidget())
+
+
+def user_name(name):
+    """A user column of the review stamps (see `UserWidget`)."""
+    return RelatedField(attribute=name, column_name=name, widget=UserWidget())
 
 
 def foreign_key(name, model, key, label, attribute=None, queryset=None):
@@ -586,6 +659,8 @@ class CsvResource(resources.ModelResource):
     """
 
     key_columns = ("key",)
+    # Columns a file may leave out (added after files were first written): rows keep their value.
+    optional_columns = ()
 
     class Meta:
         skip_unchanged = True
@@ -603,10 +678,20 @@ class CsvResource(resources.ModelResource):
         self.formula_safe = formula_safe
         self.progress = progress
         if not html_diff:
+            # No preview to show: no diff either. Unchanged rows are still found and skipped
+            # (`skip_row`), against a copy of the stored row taken in `after_init_instance`.
             self._meta = copy(self._meta)
             self._meta.skip_html_diff = True
+            self._meta.skip_diff = True
         self._row_problems = {}
         self._unrecorded = []
+        self._original = None
+        self._blank = None
+        self._queued_result = None
+        self._queued_results = []
+        name = getattr(self._meta.model._meta, "simple_history_manager_attribute", None)
+        # Read once: the history descriptor builds a new manager class on every access.
+        self._history_manager = getattr(self._meta.model, name) if name else None
 
     # Columns ------------------------------------------------------------------------------------
 
@@ -632,7 +717,7 @@ class CsvResource(resources.ModelResource):
         allowed = set(self.export_columns())
         headers = list(headers or [])
         unknown = [h for h in headers if h not in allowed]
-        missing = [c for c in expected if c not in headers]
+        missing = [c for c in expected if c not in headers and c not in self.optional_columns]
         repeated = sorted({h for h in headers if headers.count(h) > 1})
         if not (unknown or missing or repeated):
             return None
@@ -761,6 +846,7 @@ class CsvResource(resources.ModelResource):
         return f"{self.key_columns[0]} {identity[0]!r}"
 
     def before_import_row(self, row, **kwargs):
+        self._queued_result = None
         problem = self._row_problems.get(kwargs.get("row_number"))
         if problem:
             column, message = problem
@@ -771,6 +857,11 @@ class CsvResource(resources.ModelResource):
         super().after_import(dataset, result, **kwargs)
 
     def after_import_row(self, row, row_result, **kwargs):
+        if self._queued_result is not None:
+            # A new row waiting for its chunk's INSERT: its id is given to the result then.
+            if row_result.import_type == RowResult.IMPORT_TYPE_NEW:
+                self._queued_results.append((row_result, self._queued_result))
+            self._queued_result = None
         if self.progress is not None:
             self.progress(kwargs.get("row_number", 0), self._total_rows)
 
@@ -781,7 +872,7 @@ class CsvResource(resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         errors = {}
         try:
-            super().import_instance(instance, row, **kwargs)
+            self.import_columns(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         # The library sets many-to-many fields after saving; check their references now, so a
@@ -792,6 +883,40 @@ class CsvResource(resources.ModelResource):
                     field.clean(row)
                 except ValueError as error:
                     errors[field.attribute] = [str(error)]
+        if errors:
+            raise ValidationError(errors)
+
+    def import_columns(self, instance, row, **kwargs):
+        """
+        The library's `import_instance`: every column but the many-to-many ones read through its
+        widget onto the instance, a ValueError being that column's error. A plain field of this
+        module (see `_plain`) is set directly, without the library's per-field indirections
+        (`import_field` → `Field.save` → `Field.clean`), which cost more than the widgets.
+        """
+        plain = self.__dict__.get("_plain")
+        if plain is None:
+            plain = self._plain = {
+                field
+                for field in self.get_import_fields()
+                if type(field) in (fields.Field, RelatedField)
+                and field.attribute
+                and "__" not in field.attribute
+                and not field.readonly
+                and field.default is NOT_PROVIDED
+            }
+        errors = {}
+        for field in self.get_import_fields():
+            if isinstance(field.widget, widgets.ManyToManyWidget):
+                continue
+            try:
+                if field not in plain:
+                    self.import_field(field, instance, row, **kwargs)
+                elif field.column_name in row:
+                    value = field.widget.clean(row[field.column_name], row=row, **kwargs)
+                    if value is not None or field.saves_null_values:
+                        setattr(instance, field.attribute, value)
+            except ValueError as error:
+                errors[field.attribute] = ValidationError(str(error), code="invalid")
         if errors:
             raise ValidationError(errors)
 
@@ -824,23 +949,163 @@ class CsvResource(resources.ModelResource):
             for field in self.fields.values()
             if isinstance(field, RelatedManyField) and field.attribute in prefetched
         }
+        if self._meta.skip_diff:
+            # The library takes no copy without a diff: take the one `skip_row` compares with
+            # (what the library would have deep-copied; for a new row, an empty instance).
+            if new:
+                if self._blank is None:
+                    self._blank = self.init_instance()
+                self._original = self._blank
+            else:
+                self._original = deepcopy(instance)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if not self._meta.skip_diff:
+            return super().skip_row(instance, original, row, import_validation_errors)
+        # The library's comparison (`Resource.skip_row`), which it makes only with a diff.
+        if not self._meta.skip_unchanged or import_validation_errors:
+            return False
+        original = self._original
+        for field in self.get_import_fields():
+            if isinstance(field.widget, widgets.ManyToManyWidget):
+                if field.column_name not in row:
+                    continue
+                wanted = sorted(obj.pk for obj in field.clean(row))
+                stored = [] if original.pk is None else field.get_value(original).all()
+                if wanted != sorted(obj.pk for obj in stored):
+                    return False
+            elif field.get_value(instance) != field.get_value(original):
+                return False
+        return True
+
+    # Saving -------------------------------------------------------------------------------------
+    #
+    # A resource whose Meta sets `use_bulk` (the library's option) saves its new rows a chunk at
+    # a time: each row is validated as it is read (`full_clean()`, so `Claim.clean()` has found
+    # the quote and set its offsets), queued, and every `batch_size` rows (and at the end of the
+    # file) the chunk is written with one `bulk_create`, its many-to-many links with one more per
+    # relation (`flush_new_rows`). What `save()` would add is done first (`prepare_new_row`):
+    # the quote offsets of a claim, the text hash of a source; a new row's version is 1 and its
+    # "updated" time is set by `bulk_create` as by `save()`. A changed row is saved at once with
+    # `save()` and `set()`, as without `use_bulk`, in a savepoint of its own. (The library puts
+    # every row in a savepoint unless `use_bulk`; here only rows that write get one.)
+
+    def _is_bulk(self):
+        return self._meta.use_bulk
+
+    def get_import_fields(self):
+        # The library works this list out again on each call, several times per row.
+        fields_ = self.__dict__.get("_import_fields")
+        if fields_ is None:
+            fields_ = self._import_fields = super().get_import_fields()
+        return fields_
 
     def save_instance(self, instance, is_create, row, **kwargs):
         instance._created_by_import = is_create
-        if self.history_manager() is not None:
+        if self._history_manager is not None:
             # One history record per row, once its many-to-many links are set (see below),
             # rather than one on save and one more on each link.
             instance.skip_history_when_saving = True
-        super().save_instance(instance, is_create, row, **kwargs)
+        if not self._is_bulk():
+            super().save_instance(instance, is_create, row, **kwargs)
+            return
+        self.before_save_instance(instance, row, **kwargs)
+        using_transactions = self._is_using_transactions(kwargs)
+        if not using_transactions and self._is_dry_run(kwargs):
+            pass  # nothing can be undone: save nothing, as the library does
+        elif is_create:
+            self.create_instances.append(instance)
+            self._queued_result = instance
+        else:
+            savepoint = transaction.atomic(using=self.get_db_connection_name())
+            with savepoint if using_transactions else nullcontext():
+                self.do_instance_save(instance, is_create)
+                self.import_relations(instance, row, **kwargs)
+        self.after_save_instance(instance, row, **kwargs)
+
+    def import_relations(self, instance, row, **kwargs):
+        """Set the row's many-to-many fields (a new row's are kept for `insert_links`)."""
+        for field in self.get_import_fields():
+            if isinstance(field.widget, widgets.ManyToManyWidget):
+                self.import_field(field, instance, row, True, **kwargs)
 
     def save_m2m(self, instance, row, **kwargs):
-        super().save_m2m(instance, row, **kwargs)
+        if not self._is_bulk():
+            super().save_m2m(instance, row, **kwargs)
+            if getattr(instance, "_created_by_import", False) and instance.pk is not None:
+                self.insert_links([instance])
+        elif getattr(instance, "_created_by_import", False):
+            self.import_relations(instance, row, **kwargs)  # no query: kept for the chunk
         if instance.__dict__.pop("skip_history_when_saving", False):
             self._unrecorded.append(instance)
 
+    def prepare_new_row(self, instance):
+        """What `save()` would do to a new row before its INSERT; see "Saving" above."""
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        # Called by the library every `batch_size` queued rows and at the end of the file.
+        instances, self.create_instances = self.create_instances, []
+        if not instances or not (using_transactions or not dry_run):
+            return
+        try:
+            savepoint = transaction.atomic(using=self.get_db_connection_name())
+            with savepoint if using_transactions else nullcontext():
+                self.flush_new_rows(instances, batch_size)
+        except Exception as error:
+            # Reported as an error of the file, which is then rolled back; the rows of the
+            # chunk get no history record.
+            self.handle_import_error(result, error, raise_errors)
+            failed = {id(instance) for instance in instances}
+            self._unrecorded = [i for i in self._unrecorded if id(i) not in failed]
+        for row_result, instance in self._queued_results:
+            row_result.object_id = instance.pk
+        self._queued_results = []
+
+    def flush_new_rows(self, instances, batch_size=None):
+        model = self._meta.model
+        for instance in instances:
+            self.prepare_new_row(instance)
+        model.objects.bulk_create(instances, batch_size=batch_size)
+        if instances[0].pk is None:  # a database that does not return the new ids
+            key = self.fields[self.get_import_id_fields()[0]].attribute
+            ids = {}
+            values = [getattr(i, key) for i in instances]
+            for start in range(0, len(values), 500):
+                chunk = values[start : start + 500]
+                queryset = model.objects.filter(**{f"{key}__in": chunk})
+                ids.update(queryset.values_list(key, "pk"))
+            for instance in instances:
+                instance.pk = ids[getattr(instance, key)]
+        for instance in instances:
+            instance._state.adding = False
+            instance._state.db = self.get_db_connection_name()
+        self.insert_links(instances)
+
+    def insert_links(self, instances):
+        """INSERT the many-to-many links of new rows, one query per relation (per 1,000)."""
+        for name in {f.attribute for f in self.fields.values() if isinstance(f, RelatedManyField)}:
+            field = self._meta.model._meta.get_field(name)
+            through = field.remote_field.through
+            source = through._meta.get_field(field.m2m_field_name()).attname
+            target = through._meta.get_field(field.m2m_reverse_field_name()).attname
+            per_instance = [
+                [
+                    through(**{source: instance.pk, target: obj.pk})
+                    for obj in instance.__dict__.get("_imported_relations", {}).get(name, ())
+                ]
+                for instance in instances
+            ]
+            links = [link for row_links in per_instance for link in row_links]
+            if links:
+                through.objects.bulk_create(links, batch_size=1000)
+            if not links or links[0].pk is not None:
+                # The links as inserted, ids included, for the history records (`record_history`
+                # reads them back from the database where it does not know them).
+                for instance, row_links in zip(instances, per_instance, strict=True):
+                    instance.__dict__.setdefault("_inserted_links", {})[name] = row_links
+
     def history_manager(self):
-        name = getattr(self._meta.model._meta, "simple_history_manager_attribute", None)
-        return getattr(self._meta.model, name) if name else None
+        return self._history_manager
 
     def record_history(self):
         """
@@ -867,7 +1132,16 @@ class CsvResource(resources.ModelResource):
             link_model = getattr(history_model, field.name).model
             names = [f.attname for f in through._meta.fields]
             links = []
-            ids = sorted(record_for)
+            known = set()
+            for instance in saved:
+                inserted = instance.__dict__.get("_inserted_links", {})
+                if field.name in inserted and instance.pk in record_for:
+                    known.add(instance.pk)
+                    record = record_for[instance.pk]
+                    for link in inserted[field.name]:
+                        values = {name: getattr(link, name) for name in names}
+                        links.append(link_model(history_id=record.pk, **values))
+            ids = sorted(set(record_for) - known)
             for start in range(0, len(ids), 500):
                 rows = through.objects.filter(**{f"{owner}__in": ids[start : start + 500]})
                 for values in rows.values_list(*names):
@@ -921,6 +1195,7 @@ class TopicResource(CsvResource):
 
     class Meta:
         model = Topic
+        use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
         fields = ["slug", "name", "description"]
         import_id_fields = ["slug"]
 
@@ -936,6 +1211,7 @@ class OrganizationResource(CsvResource):
 
     class Meta:
         model = Organization
+        use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
         fields = ["slug", "name", "kind", "aliases", "website", "description"]
         import_id_fields = ["slug"]
 
@@ -956,6 +1232,7 @@ class SourceResource(CsvResource):
 
     class Meta:
         model = Source
+        use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
         fields = [
             "key",
             "title",
@@ -971,6 +1248,10 @@ class SourceResource(CsvResource):
             "text",
         ]
         import_id_fields = ["key"]
+
+    def prepare_new_row(self, source):
+        # As `Source.save()`: the hash of the text. (A new source has no claims to relocate.)
+        source.text_sha256 = source.compute_hash()
 
 
 class InitiativeResource(CsvResource):
@@ -988,6 +1269,7 @@ class InitiativeResource(CsvResource):
 
     class Meta:
         model = Initiative
+        use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
         fields = [
             "slug",
             "name",
@@ -1042,6 +1324,7 @@ class ClaimResource(CsvResource):
 
     class Meta:
         model = Claim
+        use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
         fields = [
             "key",
             "statement",
@@ -1074,24 +1357,47 @@ class ClaimResource(CsvResource):
     def get_queryset(self):
         return Claim.objects.prefetch_related("organizations", "topics")
 
+    def prepare_new_row(self, claim):
+        # `Claim.save()` locates the quote on every save; `Claim.clean()` (run on every row by
+        # `full_clean()`) has located it already, against the same source text. Locate it here
+        # only if it has not been (a ValidationError then refuses the file, as save() would).
+        if claim.quote_start is None or claim.quote_end is None:
+            match = claim.locate_quote()
+            claim.quote_start, claim.quote_end = match.start, match.end
+
     def import_instance(self, instance, row, **kwargs):
-        previous_status = None if instance.pk is None else instance.status
+        new = instance.pk is None
+        previous_status = None if new else instance.status
+        reviewed = [f for f in Claim._meta.concrete_fields if f.name in workflow.REVIEWED_FIELDS]
+        before = {f.attname: getattr(instance, f.attname) for f in reviewed}
         errors = {}
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         user = kwargs.get("user")
-        if user is not None and instance.status != previous_status:
-            if instance.status in Claim.REVIEW_STATUSES and not workflow.can_review(user):
-                label = Claim.Status(instance.status).label.lower()
-                errors.setdefault("status", []).append(
-                    f"Only reviewers can mark a claim {label}; import it as draft or in_review."
-                )
-            else:
-                workflow.record_review(instance, instance.status, user)
-        if user is not None and instance.pk is None:
-            instance.created_by = user
+        if user is not None:
+            if new:
+                instance.created_by = user
+            # The same workflow as the admin form: an editor's change to a public claim goes
+            # back to review; only reviewers set reviewer statuses, never on their own claims.
+            changed = {
+                f.name for f in reviewed if getattr(instance, f.attname) != before[f.attname]
+            }
+            loaded = instance.__dict__.get("_loaded_relations", {})
+            for name in ("organizations", "topics"):
+                field = self.fields[name]
+                if name in loaded and field.column_name in row:
+                    try:
+                        wanted = {obj.pk for obj in field.clean(row)}
+                    except ValueError:
+                        continue  # reported with the row's other problems
+                    if wanted != {obj.pk for obj in loaded[name]}:
+                        changed.add(name)
+            try:
+                workflow.settle_edit(instance, previous_status, changed, user)
+            except PermissionDenied as error:
+                errors.setdefault("status", []).append(str(error))
         if errors:
             raise ValidationError(errors)
 
@@ -1217,6 +1523,91 @@ class ContradictionResource(CsvResource):
         return ""
 
 
+class ReviewResource(CsvResource):
+    """
+    reviews.csv: a bundle file of ours, not one of the five contract files. The stamps of each
+    claim that claims.csv does not carry: who created it (`created_by`), who last verified,
+    disputed or retracted it (`reviewed_by`) and when (`reviewed_at`, ISO 8601 with offset,
+    exported in UTC). One row per claim, in key order; users by user name (`UserWidget`: a name
+    this instance does not know is recorded as no user, and reported).
+
+    Import stamps claims that exist (in a bundle it comes right after claims.csv); an unknown
+    claim is a row error. The stamps are set with a queryset update, so the claim's version,
+    "updated" time and quote offsets stay as they are, and one history record is written per
+    changed claim. A row whose stamps are those stored is skipped. Only the bundle reads and
+    writes it (`import_bundle`, `export_bundle`, or the `import` command): an import made by a
+    user (as the admin makes them) is refused, since a user must not write who reviewed what.
+    It is not offered in the admin, and the public downloads never name users.
+    """
+
+    key_columns = ("claim",)
+    claim = fields.Field(attribute="key", column_name="claim", widget=CodeWidget())
+    created_by = user_name("created_by")
+    reviewed_by = user_name("reviewed_by")
+    reviewed_at = iso_datetime("reviewed_at")
+
+    class Meta:
+        model = Claim
+        fields = ["claim", "created_by", "reviewed_by", "reviewed_at"]
+        import_id_fields = ["claim"]
+
+    @classmethod
+    def default_file_name(cls):
+        return "reviews.csv"
+
+    def identity_label(self, identity):
+        return f"claim {identity[0]!r}"
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if kwargs.get("user") is not None:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                "Review stamps are restored from a bundle (import_bundle), never imported by "
+                "a user."
+            )
+        if instance.pk is None and "key" not in errors:
+            errors["key"] = [
+                f"unknown claim {instance.key!r}: no claim has this key."
+                if instance.key
+                else "This field cannot be blank."
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # Only the stamps change, and their cells were checked as they were read.
+        if import_validation_errors:
+            raise ValidationError(import_validation_errors)
+
+    def do_instance_save(self, instance, is_create):
+        Claim.objects.filter(pk=instance.pk).update(
+            created_by=instance.created_by_id,
+            reviewed_by=instance.reviewed_by_id,
+            reviewed_at=instance.reviewed_at,
+        )
+
+    def export_queryset(self, queryset=None):
+        if queryset is None:
+            queryset = self.get_queryset()
+        username = get_user_model().USERNAME_FIELD
+        return (
+            queryset.select_related("created_by", "reviewed_by")
+            .only(
+                "key",
+                "created_by",
+                "reviewed_by",
+                "reviewed_at",
+                f"created_by__{username}",
+                f"reviewed_by__{username}",
+            )
+            .order_by("key")
+        )
+
+
 class BriefingResource(CsvResource):
     """
     briefings.csv. A `status` of "published" is not written directly: the briefing is saved as
@@ -1224,6 +1615,16 @@ class BriefingResource(CsvResource):
     the citation check runs. Alone (admin, `import`), that happens at the end of the file; in a
     bundle, after sections.csv has loaded (`apply_status_changes`). Publishing in the admin needs
     the importing user's permission to publish.
+
+    Stamps: the trailing columns `published_at`, `published_by` (a user name, see `UserWidget`)
+    and `updated_at` (the "Last updated" readers see) are the bundle's own, not the contract's,
+    and optional: a file without them leaves them as they are. Only an import made as the
+    system (`import_bundle`, the `import` command) restores them, at the very end
+    (`restore_stamps`: after publishing, and in a bundle after sections.csv, whose saves touch
+    `updated_at`), with a queryset update. An import by a user (the admin) ignores them: there
+    the stamps are that user's. `updated_at` is restored for a briefing the import created, or
+    whose title, edition date, standfirst, status and sections it left as they were; a briefing
+    whose content the import changed was updated now, and says so to readers.
     """
 
     key_columns = ("slug",)
@@ -1232,25 +1633,88 @@ class BriefingResource(CsvResource):
     edition_date = iso_date("edition_date")
     standfirst = free_text("standfirst")
     status = code("status", Briefing.Status)
+    published_at = iso_datetime("published_at")
+    published_by = user_name("published_by")
+    updated_at = iso_datetime("updated_at")
+    optional_columns = ("published_at", "published_by", "updated_at")
+    CONTENT = ("title", "edition_date", "standfirst")
+    STAMPS = ("published_at", "published_by_id", "updated_at")
 
     class Meta:
         model = Briefing
-        fields = ["slug", "title", "edition_date", "standfirst", "status"]
+        fields = [
+            "slug",
+            "title",
+            "edition_date",
+            "standfirst",
+            "status",
+            "published_at",
+            "published_by",
+            "updated_at",
+        ]
         import_id_fields = ["slug"]
 
     def __init__(self, defer_status=False, **kwargs):
         super().__init__(**kwargs)
         self.defer_status = defer_status
         self.status_changes = []
+        self.stamps = {}
 
     def import_instance(self, instance, row, **kwargs):
         stored = instance.status if instance.pk else Briefing.Status.DRAFT
+        before = {name: getattr(instance, name) for name in self.CONTENT + self.STAMPS}
         super().import_instance(instance, row, **kwargs)
+        if kwargs.get("user") is not None:
+            for name in self.STAMPS:
+                setattr(instance, name, before[name])
+        else:
+            instance._stamps = {
+                name: getattr(instance, name)
+                for name, column in zip(self.STAMPS, self.optional_columns, strict=True)
+                if column in row
+            }
         wanted = instance.status or stored
         instance.status = stored
+        instance._content_changed = wanted != stored or any(
+            getattr(instance, name) != before[name] for name in self.CONTENT
+        )
+        user = kwargs.get("user")
+        if (
+            user is not None
+            and stored == Briefing.Status.PUBLISHED
+            and instance._content_changed
+            and not user.has_perm(publishing.PUBLISH_PERMISSION)
+        ):
+            # As in the admin: a change to a published briefing is a publication.
+            raise ValidationError(
+                {"status": "This briefing is published: only a reviewer can change it."}
+            )
         if wanted != stored:
             instance._wanted_status = wanted
             self.status_changes.append((instance, wanted, kwargs.get("row_number")))
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        super().save_instance(instance, is_create, row, **kwargs)
+        stamps = getattr(instance, "_stamps", None)
+        if stamps:
+            self.stamps[instance.pk] = (instance, is_create, stamps)
+
+    def restore_stamps(self, sections_changed=()):
+        """
+        Set the stamps the file gave to the briefings it saved (see the class docstring), after
+        everything else, since saving and publishing stamp the time of the import.
+        `sections_changed`: ids of the briefings whose sections the import saved.
+        """
+        for pk, (briefing, created, stamps) in self.stamps.items():
+            values = dict(stamps)
+            changed = briefing._content_changed or pk in sections_changed
+            if values.get("updated_at") is None or (changed and not created):
+                values.pop("updated_at", None)
+            if values.get("published_at", False) is None and briefing.is_public:
+                values.pop("published_at")  # a published briefing keeps the time it was given
+            if values:
+                Briefing.objects.filter(pk=pk).update(**values)
+        self.stamps = {}
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if getattr(instance, "_wanted_status", None):
@@ -1261,9 +1725,12 @@ class BriefingResource(CsvResource):
         super().after_import(dataset, result, **kwargs)
         if self.defer_status or result.has_errors() or result.has_validation_errors():
             return
-        for number, error in self.apply_status_changes(kwargs.get("user")):
+        refused = self.apply_status_changes(kwargs.get("user"))
+        for number, error in refused:
             result.invalid_rows.append(InvalidRow(number=number, validation_error=error, values=()))
             result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
+        if not refused:
+            self.restore_stamps()
 
     def apply_status_changes(self, user=None):
         """Publish or unpublish as the file says: [(row number, ValidationError)] for refusals."""
@@ -1317,6 +1784,36 @@ class SectionResource(CsvResource):
         import_id_fields = ["briefing", "position"]
         instance_loader_class = SectionLoader
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Briefings whose sections this import saved (their "last updated" is the import's).
+        self.saved_briefings = set()
+
+    def import_instance(self, instance, row, **kwargs):
+        before = (instance.title, instance.body) if instance.pk else None
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        user = kwargs.get("user")
+        if (
+            user is not None
+            and instance.briefing_id is not None
+            and instance.briefing.is_public
+            and before != (instance.title, instance.body)
+            and not user.has_perm(publishing.PUBLISH_PERMISSION)
+        ):
+            errors.setdefault("body", []).append(
+                "The briefing is published: only a reviewer can change its sections."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        super().save_instance(instance, is_create, row, **kwargs)
+        self.saved_briefings.add(instance.briefing_id)
+
     @classmethod
     def default_file_name(cls):
         return "sections.csv"
@@ -1355,6 +1852,7 @@ BUNDLE = [
     ("sources.csv", SourceResource),
     ("initiatives.csv", InitiativeResource),
     ("claims.csv", ClaimResource),
+    ("reviews.csv", ReviewResource),
     ("contradictions.csv", ContradictionResource),
     ("briefings.csv", BriefingResource),
     ("sections.csv", SectionResource),
@@ -1381,6 +1879,8 @@ class BundleReport:
     files: list
     problems: list
     dry_run: bool
+    # Things the operator should know that do not stop the import (unknown user names).
+    notes: list = dataclass_field(default_factory=list)
 
     @property
     def ok(self):
@@ -1393,12 +1893,14 @@ def import_bundle(directory, dry_run=False, user=None, progress=None):
 
     Every file is imported even after one has failed, so the report lists every bad row; then,
     if anything failed or on a dry run, all of it is rolled back. Published briefings are
-    published after their sections have loaded, through `curation.publishing.publish`.
+    published after their sections have loaded, through `curation.publishing.publish`; the
+    briefings' stamps (published, last updated) are restored after that, last of all. User names
+    of the stamps that name no user here are listed in the report's `notes`.
     """
     directory = Path(directory)
-    summaries, problems = [], []
+    summaries, problems, notes = [], [], []
     with transaction.atomic():
-        briefings = None
+        briefings, sections_changed = None, set()
         for name, resource_class in BUNDLE:
             path = directory / name
             if not path.exists():
@@ -1427,15 +1929,28 @@ def import_bundle(directory, dry_run=False, user=None, progress=None):
             )
             if resource_class is BriefingResource:
                 briefings = (resource, dataset)
+            if resource_class is SectionResource:
+                sections_changed = resource.saved_briefings
+            for field in resource.fields.values():
+                if isinstance(field.widget, UserWidget) and field.widget.unknown and user is None:
+                    notes.append(
+                        f"{name}, column {field.column_name}: no user here is named "
+                        + ", ".join(repr(n) for n in sorted(field.widget.unknown))
+                        + "; those stamps are kept without the user (accounts are not part of "
+                        "a bundle: create them before the import to keep the names)."
+                    )
         if briefings is not None and not problems:
             resource, dataset = briefings
             lines = resource.line_numbers(dataset)
             for number, error in resource.apply_status_changes(user):
                 for message in error.messages:
                     problems.append(Problem("briefings.csv", lines[number - 1], "status", message))
+            if not problems:
+                # Last: saving sections and publishing stamp the time of the import.
+                resource.restore_stamps(sections_changed)
         if dry_run or problems:
             transaction.set_rollback(True)
-    return BundleReport(summaries, problems, dry_run)
+    return BundleReport(summaries, problems, dry_run, notes)
 
 
 def export_bundle(directory):

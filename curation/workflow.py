@@ -62,3 +62,45 @@ def transition(claim, new_status, user, note=""):
     claim._change_reason = f"Status set to {new_status}"
     claim.save()
     return claim
+
+
+# What a reviewer has vouched for: changing any of these on a public claim needs review again.
+REVIEWED_FIELDS = frozenset(
+    {
+        "key", "statement", "source", "quote", "locator", "speaker", "kind", "initiative",
+        "organizations", "topics", "attribute", "value", "unit", "as_of", "confidence",
+        "confidence_rationale", "status_note", "contradicts",
+    }
+)  # fmt: skip
+
+
+def settle_edit(claim, previous_status, changed, user):
+    """
+    Apply the workflow to an edit of `claim` by `user`, wherever it comes from (the admin form,
+    a revert from history, a CSV import). `claim.status` holds the status asked for;
+    `previous_status` is the saved row's (None for a new claim); `changed` names the fields whose
+    values differ from the saved row.
+
+    An editor's change to a verified or disputed claim sends it back to review instead of going
+    live; a retracted claim is a reviewer's to change; a status change is checked and stamped.
+    Raises PermissionDenied.
+    """
+    reviewer = can_review(user)
+    substantive = set(changed) & REVIEWED_FIELDS
+    if not reviewer and substantive and claim.status == previous_status:
+        if previous_status in Claim.PUBLIC_STATUSES:
+            claim.status = Claim.Status.IN_REVIEW
+            return
+        if previous_status == Claim.Status.RETRACTED:
+            raise PermissionDenied(
+                f"Claim {claim.key!r} is retracted; only a reviewer can change it."
+            )
+    before = previous_status or Claim.Status.DRAFT
+    if claim.status == before:
+        return
+    probe = Claim(key=claim.key, status=before)
+    probe.created_by_id = claim.created_by_id or (user.pk if previous_status is None else None)
+    check_transition(probe, claim.status, user)
+    if claim.status in Claim.REVIEW_STATUSES:
+        claim.reviewed_by = user
+        claim.reviewed_at = timezone.now()

@@ -1,6 +1,7 @@
 """import_bundle, export_bundle and load_seed: whole directories, one transaction."""
 
 import csv
+import datetime
 
 import pytest
 from django.core.management import call_command
@@ -8,6 +9,8 @@ from django.core.management.base import CommandError
 
 from curation import resources
 from curation.models import Briefing, Claim, Initiative, Organization, Source, Topic
+from curation.publishing import publish
+from tests import factories
 from tests.test_csv_export import build_content, delete_everything
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +204,171 @@ def test_a_bundle_of_ten_thousand_claims_over_five_hundred_sources_imports(tmp_p
     claim = Claim.objects.get(key="claim-9999")
     assert claim.quote_start is not None
     assert claim.source.text[claim.quote_start : claim.quote_end] == claim.quote
+
+
+# Review stamps: reviews.csv and the stamp columns of briefings.csv ------------------------------
+
+
+def stamped_content(editor, reviewer):
+    """A claim created by `editor` and verified by `reviewer`; a briefing they published."""
+    claim = factories.ClaimFactory(key="checked", status=Claim.Status.VERIFIED)
+    Claim.objects.filter(pk=claim.pk).update(
+        created_by=editor, reviewed_by=reviewer, reviewed_at=REVIEWED_AT
+    )
+    factories.ClaimFactory(key="unreviewed", status=Claim.Status.DRAFT)
+    briefing = factories.BriefingFactory(slug="stamped", title="Stamped")
+    factories.SectionFactory(briefing=briefing, position=1, body="Checked.[[checked]]")
+    publish(briefing, reviewer)
+    Briefing.objects.filter(pk=briefing.pk).update(published_at=PUBLISHED_AT, updated_at=UPDATED_AT)
+
+
+REVIEWED_AT = datetime.datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=datetime.UTC)
+PUBLISHED_AT = datetime.datetime(2025, 1, 3, 9, 0, tzinfo=datetime.UTC)
+UPDATED_AT = datetime.datetime(2025, 1, 4, 10, 30, tzinfo=datetime.UTC)
+
+
+def test_reviews_and_briefing_stamps_round_trip_through_an_empty_database(
+    tmp_path, editor_user, reviewer_user
+):
+    stamped_content(editor_user, reviewer_user)
+    resources.export_bundle(tmp_path / "first")
+    assert (tmp_path / "first" / "reviews.csv").read_text(encoding="utf-8") == (
+        "claim,created_by,reviewed_by,reviewed_at\n"
+        "checked,eddie,rita,2025-01-02T03:04:05.678901+00:00\n"
+        "unreviewed,,,\n"
+    )
+    briefings = (tmp_path / "first" / "briefings.csv").read_text(encoding="utf-8")
+    assert briefings.splitlines()[0].endswith(",status,published_at,published_by,updated_at")
+    assert briefings.splitlines()[1].endswith(
+        ",published,2025-01-03T09:00:00+00:00,rita,2025-01-04T10:30:00+00:00"
+    )
+    delete_everything()
+
+    report = resources.import_bundle(tmp_path / "first")
+
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.notes == []
+    claim = Claim.objects.get(key="checked")
+    assert (claim.created_by, claim.reviewed_by, claim.reviewed_at) == (
+        editor_user,
+        reviewer_user,
+        REVIEWED_AT,
+    )
+    briefing = Briefing.objects.get(slug="stamped")
+    assert (briefing.published_at, briefing.published_by, briefing.updated_at) == (
+        PUBLISHED_AT,
+        reviewer_user,
+        UPDATED_AT,
+    )
+    resources.export_bundle(tmp_path / "second")
+    for name, _ in resources.BUNDLE:
+        first = (tmp_path / "first" / name).read_bytes()
+        assert (tmp_path / "second" / name).read_bytes() == first, name
+
+
+def test_reimporting_reviews_skips_equal_stamps_and_updates_changed_ones(
+    tmp_path, editor_user, reviewer_user
+):
+    stamped_content(editor_user, reviewer_user)
+    resources.export_bundle(tmp_path)
+    history = Claim.history.count()
+
+    report = resources.import_bundle(tmp_path)
+    assert report.ok, [str(p) for p in report.problems]
+    summary = {s.file: s for s in report.files}["reviews.csv"]
+    assert (summary.rows, summary.created, summary.updated, summary.skipped) == (2, 0, 0, 2)
+    assert Claim.history.count() == history
+
+    write(
+        tmp_path / "reviews.csv",
+        "claim,created_by,reviewed_by,reviewed_at",
+        [["checked", "eddie", "eddie", "2025-02-01T08:00:00+08:00"], ["unreviewed", "", "", ""]],
+    )
+    report = resources.import_bundle(tmp_path)
+    assert report.ok, [str(p) for p in report.problems]
+    summary = {s.file: s for s in report.files}["reviews.csv"]
+    assert (summary.updated, summary.skipped) == (1, 1)
+    claim = Claim.objects.get(key="checked")
+    assert claim.reviewed_by == editor_user
+    assert claim.reviewed_at == datetime.datetime(2025, 2, 1, tzinfo=datetime.UTC)
+    assert Claim.history.count() == history + 1  # the change is in the claim's history
+
+
+def test_reviews_of_unknown_claims_or_with_bad_times_import_nothing(
+    tmp_path, capsys, reviewer_user
+):
+    small_bundle(tmp_path)
+    write(
+        tmp_path / "reviews.csv",
+        "claim,created_by,reviewed_by,reviewed_at",
+        [
+            ["c1", "", "rita", "2025-01-02T03:04:05+00:00"],
+            ["no-such-claim", "", "rita", "2025-01-02T03:04:05+00:00"],
+            ["", "", "", "2025-01-02 03:04"],
+            ["c1", "", "", "02/01/2025"],
+        ],
+    )
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_bundle", str(tmp_path))
+    err = capsys.readouterr().err
+    assert (
+        "reviews.csv line 3, column claim: unknown claim 'no-such-claim': no claim has this key."
+    ) in err
+    assert "reviews.csv line 4, column claim: This field cannot be blank." in err
+    assert (
+        "reviews.csv line 4, column reviewed_at: '2025-01-02 03:04' is not a date and time" in err
+    )
+    assert "reviews.csv line 5, column claim: claim 'c1' is also on line 2" in err
+    assert not Claim.objects.exists()
+    assert not Briefing.objects.exists()
+
+
+def test_an_unknown_user_name_is_kept_as_no_user_and_reported(tmp_path, capsys):
+    small_bundle(tmp_path)
+    write(
+        tmp_path / "reviews.csv",
+        "claim,created_by,reviewed_by,reviewed_at",
+        [["c1", "gone", "also-gone", "2025-01-02T03:04:05+00:00"]],
+    )
+    call_command("import_bundle", str(tmp_path))
+    claim = Claim.objects.get(key="c1")
+    assert (claim.created_by, claim.reviewed_by) == (None, None)
+    assert claim.reviewed_at == datetime.datetime(2025, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    err = capsys.readouterr().err
+    assert "Note: reviews.csv, column created_by: no user here is named 'gone'" in err
+    assert "Note: reviews.csv, column reviewed_by: no user here is named 'also-gone'" in err
+
+
+def test_a_briefing_whose_content_an_import_changes_is_updated_now_not_at_the_files_time(
+    tmp_path, editor_user, reviewer_user
+):
+    stamped_content(editor_user, reviewer_user)
+    resources.export_bundle(tmp_path)
+    text = (tmp_path / "sections.csv").read_text(encoding="utf-8")
+    (tmp_path / "sections.csv").write_text(text.replace("Checked.", "Checked again."))
+
+    report = resources.import_bundle(tmp_path)
+
+    assert report.ok, [str(p) for p in report.problems]
+    briefing = Briefing.objects.get(slug="stamped")
+    assert briefing.updated_at > UPDATED_AT  # readers are told it changed
+    assert (briefing.published_at, briefing.published_by) == (PUBLISHED_AT, reviewer_user)
+
+
+def test_an_import_by_a_user_ignores_the_stamp_columns(editor_user, reviewer_user):
+    stamped_content(editor_user, reviewer_user)
+    data = resources.read_csv(
+        "slug,title,edition_date,standfirst,status,published_at,published_by,updated_at\n"
+        "stamped,Stamped,2025-01-01,,published,2020-01-01T00:00:00+00:00,eddie,"
+        "2020-01-01T00:00:00+00:00\n"
+    )
+    result = resources.BriefingResource().import_data(data, user=reviewer_user)
+    assert not result.has_errors() and not result.has_validation_errors()
+    briefing = Briefing.objects.get(slug="stamped")
+    assert (briefing.published_at, briefing.published_by) == (PUBLISHED_AT, reviewer_user)
+    assert briefing.updated_at != datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+
+    reviews = resources.read_csv("claim,created_by,reviewed_by,reviewed_at\nchecked,,,\n")
+    result = resources.ReviewResource().import_data(reviews, user=reviewer_user)
+    assert result.has_validation_errors()
+    assert Claim.objects.get(key="checked").reviewed_by == reviewer_user

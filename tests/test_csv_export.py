@@ -26,7 +26,9 @@ COLUMNS = {
     "organizations,topics,attribute,value,unit,as_of,confidence,confidence_rationale,status,"
     "status_note,conflicts_with,corroborated_by",
     resources.ContradictionResource: "claim,contradicts,note",
-    resources.BriefingResource: "slug,title,edition_date,standfirst,status",
+    resources.BriefingResource: "slug,title,edition_date,standfirst,status,published_at,"
+    "published_by,updated_at",
+    resources.ReviewResource: "claim,created_by,reviewed_by,reviewed_at",
     resources.SectionResource: "briefing,position,title,body",
 }
 

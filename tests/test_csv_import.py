@@ -431,7 +431,9 @@ def upload(client, model, name, data, resource="0"):
 
 
 def test_the_admin_import_previews_then_imports_on_confirmation(admin_client, source):
-    data = claims_csv(claim_row(), claim_row("claim-b")).encode()
+    # In review: an importer may not verify claims they bring in themselves (self-review).
+    data = claims_csv(claim_row(status="in_review"), claim_row("claim-b", status="in_review"))
+    data = data.encode()
     preview = upload(admin_client, "claim", "claims.csv", data)
     assert preview.status_code == 200
     assert b"Confirm import" in preview.content
@@ -449,7 +451,11 @@ def test_the_admin_import_previews_then_imports_on_confirmation(admin_client, so
 
 
 def test_the_admin_import_lists_every_bad_row_and_offers_no_confirmation(admin_client, source):
-    data = claims_csv(claim_row(), claim_row("claim-b", kind="?"), claim_row("claim-c", as_of="x"))
+    data = claims_csv(
+        claim_row(status="in_review"),
+        claim_row("claim-b", kind="?", status="in_review"),
+        claim_row("claim-c", as_of="x", status="in_review"),
+    )
     response = upload(admin_client, "claim", "claims.csv", data.encode())
     assert response.status_code == 200
     assert b"Confirm import" not in response.content

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from curation.models import Claim
 from tests import factories
 from tests.test_csv_export import COLUMNS, build_content
 
@@ -125,10 +126,29 @@ def test_formula_cells_are_neutralised_in_csv_but_not_in_json(client):
 
 
 @pytest.mark.parametrize(
-    "path", ["/data/briefings.csv", "/data/claims.xlsx", "/data/users.json", "/data/claims.csv.gz"]
+    "path",
+    [
+        "/data/briefings.csv",
+        "/data/reviews.csv",  # names users: the editors' backup only, never a download
+        "/data/claims.xlsx",
+        "/data/users.json",
+        "/data/claims.csv.gz",
+    ],
 )
 def test_unknown_datasets_and_formats_are_not_found(client, path):
     assert client.get(path).status_code == 404
+
+
+def test_downloads_never_name_users(client, editor_user, reviewer_user):
+    """The bundle's review stamps (reviews.csv, briefings.csv) name users; downloads never do."""
+    build_content()
+    claim = factories.ClaimFactory(key="stamped")
+    Claim.objects.filter(pk=claim.pk).update(created_by=editor_user, reviewed_by=reviewer_user)
+    for dataset in DATASETS:
+        for fmt in ("csv", "json"):
+            _, body = download(client, dataset, fmt)
+            assert "eddie" not in body and "rita" not in body, (dataset, fmt)
+    assert "stamped" in download(client, "claims", "csv")[1]
 
 
 @pytest.mark.parametrize("dataset", DATASETS)

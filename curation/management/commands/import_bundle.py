@@ -29,8 +29,8 @@ class Progress:
 class Command(BaseCommand):
     help = (
         "Import the CSV files of a bundle directory (topics, organizations, sources, "
-        "initiatives, claims, contradictions, briefings, sections; any may be absent) in "
-        "dependency order and in one transaction: a bad row anywhere imports nothing."
+        "initiatives, claims, reviews, contradictions, briefings, sections; any may be absent) "
+        "in dependency order and in one transaction: a bad row anywhere imports nothing."
     )
 
     def add_arguments(self, parser):
@@ -50,6 +50,8 @@ class Command(BaseCommand):
         report = resources.import_bundle(path, dry_run=dry_run, progress=progress)
         for summary in report.files:
             self.stdout.write(str(summary))
+        for note in report.notes:
+            self.stderr.write(f"Note: {note}")
         if report.problems:
             for problem in report.problems:
                 self.stderr.write(str(problem))
