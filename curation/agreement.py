@@ -14,6 +14,8 @@ that are not figures; those links count as conflicts too.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import F, Q
+
 from .models import Claim
 
 
@@ -34,6 +36,8 @@ class Agreement:
 def _subjects(claim_ids):
     """Map claim id -> subject, from the initiative or the set of organisations."""
     organizations = defaultdict(set)
+    if not claim_ids:
+        return organizations
     through = Claim.organizations.through
     for claim_id, organization_id in through.objects.filter(claim_id__in=claim_ids).values_list(
         "claim_id", "organization_id"
@@ -42,13 +46,40 @@ def _subjects(claim_ids):
     return organizations
 
 
+# What pages and exports show of a conflicting or corroborating claim, and of its source.
+FIELDS = (
+    "id",
+    "key",
+    "statement",
+    "status",
+    "source_id",
+    "initiative_id",
+    "attribute",
+    "value",
+    "unit",
+    "as_of",
+    "confidence",
+)
+SOURCE_FIELDS = (
+    "source__key",
+    "source__title",
+    "source__publisher",
+    "source__reliability",
+    "source__published_on",
+    "source__url",
+    "source__source_type",
+)
+
+
 def agreement_for(claims, candidates=None):
     """
     Return {claim id: Agreement} for each of `claims`.
 
     `candidates` is the QuerySet of claims to compare against: by default every claim that is not
     retracted; public pages pass `Claim.objects.public()` so readers only see public counterparts.
-    Runs at most four queries, however many claims are asked about.
+    Runs three queries (one if none of `claims` is a figure), however many claims are asked
+    about: the candidate figures are compared as plain rows, and only the claims found to agree
+    or conflict are loaded.
     """
     claims = list(claims)
     result = {claim.pk: Agreement() for claim in claims}
@@ -56,92 +87,69 @@ def agreement_for(claims, candidates=None):
         return result
     if candidates is None:
         candidates = Claim.objects.exclude(status=Claim.Status.RETRACTED)
-    fields = (
-        "id",
-        "key",
-        "statement",
-        "status",
-        "source_id",
-        "initiative_id",
-        "attribute",
-        "value",
-        "unit",
-        "as_of",
-        "confidence",
-    )
+    conflicts = {pk: {} for pk in result}  # claim id -> ids of the others, in a set kept in order
+    corroborations = {pk: {} for pk in result}
 
     # Derived: figures about the same subject, attribute and date.
     figures = [c for c in claims if c.attribute and c.value is not None]
-    pool = {}
     if figures:
-        attributes = {c.attribute for c in figures}
-        pool = {
-            c.pk: c
-            for c in candidates.filter(attribute__in=attributes, value__isnull=False)
-            .select_related("source")
-            .only(
-                *fields,
-                "source__key",
-                "source__title",
-                "source__publisher",
-                "source__reliability",
-                "source__published_on",
-                "source__url",
-                "source__source_type",
-            )
-        }
-        organizations = _subjects({c.pk for c in figures} | set(pool))
+        pool = list(
+            candidates.filter(
+                attribute__in={c.attribute for c in figures}, value__isnull=False
+            ).values_list("id", "initiative_id", "attribute", "as_of", "value", "unit", "source_id")
+        )
+        organizations = _subjects({c.pk for c in figures} | {row[0] for row in pool})
 
-        def subject(claim):
-            if claim.initiative_id:
-                return ("initiative", claim.initiative_id)
-            orgs = organizations.get(claim.pk)
+        def subject(pk, initiative_id):
+            if initiative_id:
+                return ("initiative", initiative_id)
+            orgs = organizations.get(pk)
             return ("organizations", frozenset(orgs)) if orgs else None
 
         groups = defaultdict(list)
-        for other in pool.values():
-            subj = subject(other)
+        for row in pool:
+            subj = subject(row[0], row[1])
             if subj is not None:
-                groups[(subj, other.attribute, other.as_of)].append(other)
+                groups[(subj, row[2], row[3])].append(row)
         for claim in figures:
-            subj = subject(claim)
+            subj = subject(claim.pk, claim.initiative_id)
             if subj is None:
                 continue
-            for other in groups.get((subj, claim.attribute, claim.as_of), ()):
-                if other.pk == claim.pk:
+            for pk, _, _, _, value, unit, source_id in groups.get(
+                (subj, claim.attribute, claim.as_of), ()
+            ):
+                if pk == claim.pk:
                     continue
-                if (other.value, other.unit) != (claim.value, claim.unit):
-                    result[claim.pk].conflicts.append(other)
-                elif other.source_id != claim.source_id:
-                    result[claim.pk].corroborations.append(other)
+                if (value, unit) != (claim.value, claim.unit):
+                    conflicts[claim.pk][pk] = None
+                elif source_id != claim.source_id:
+                    corroborations[claim.pk][pk] = None
 
-    # By hand: contradictions linked by editors.
-    through = Claim.contradicts.through
-    links = list(
-        through.objects.filter(from_claim_id__in=result).values_list("from_claim_id", "to_claim_id")
+    # The claims found above, and those editors linked to these by hand as contradicting them
+    # (`Claim.contradicts`, symmetrical: a link from X to Y is also stored from Y to X), in one
+    # query: a row per link of each, `link` being the claim of this list it was linked to.
+    # Candidates only: a claim readers may not see is not shown, however it was found.
+    found = {pk for found in (conflicts, corroborations) for ids in found.values() for pk in ids}
+    related = Q(contradicts__in=list(result))
+    if found:
+        related |= Q(pk__in=found)
+    rows = (
+        candidates.filter(related)
+        .annotate(link=F("contradicts"))
+        .select_related("source")
+        .only(*FIELDS, *SOURCE_FIELDS)
+        .order_by()
     )
-    if links:
-        linked = {
-            c.pk: c
-            for c in candidates.filter(pk__in={to for _, to in links})
-            .select_related("source")
-            .only(
-                *fields,
-                "source__key",
-                "source__title",
-                "source__publisher",
-                "source__reliability",
-                "source__published_on",
-                "source__url",
-                "source__source_type",
-            )
-        }
-        for from_id, to_id in links:
-            other = linked.get(to_id)
-            if other is not None and other not in result[from_id].conflicts:
-                result[from_id].conflicts.append(other)
-
-    for agreement in result.values():
-        agreement.conflicts.sort(key=lambda c: c.key)
-        agreement.corroborations.sort(key=lambda c: c.key)
+    others = {}
+    for other in rows:
+        others.setdefault(other.pk, other)
+        if other.link in conflicts:  # counted once if also derived
+            conflicts[other.link][other.pk] = None
+    for pk, agreement in result.items():
+        agreement.conflicts = sorted(
+            (others[i] for i in conflicts[pk] if i in others), key=lambda c: c.key
+        )
+        agreement.corroborations = sorted(
+            (others[i] for i in corroborations[pk] if i in others), key=lambda c: c.key
+        )
     return result

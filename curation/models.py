@@ -11,7 +11,6 @@ the admin and django-import-export both validate through the model:
 """
 
 import hashlib
-import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from . import quotes
+from . import markup, quotes
 
 SLUG_HELP = (
     "Letters, numbers, hyphens or underscores. Used in links: keep it stable once published."
@@ -566,17 +565,21 @@ class Claim(VersionedModel):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        # Remembered to refuse renaming a claim that readers or briefings link to.
-        loaded = dict(zip(field_names, values, strict=True))
-        instance._saved_key = loaded.get("key")
-        instance._saved_status = loaded.get("status")
+        # Kept (not read) to refuse renaming a claim that readers or briefings link to: pages
+        # load hundreds of claims and never look (`_saved`).
+        instance._loaded = (field_names, values)
         return instance
+
+    def _saved(self, name):
+        """A field's value as it was loaded from the database (None if it was not loaded)."""
+        field_names, values = getattr(self, "_loaded", ((), ()))
+        return values[field_names.index(name)] if name in field_names else None
 
     def clean(self):
         errors = {}
-        saved_key = getattr(self, "_saved_key", None)
+        saved_key = self._saved("key")
         if self.pk and saved_key and self.key != saved_key:
-            linked = getattr(self, "_saved_status", None) in (
+            linked = self._saved("status") in (
                 *self.PUBLIC_STATUSES,
                 self.Status.RETRACTED,
             )
@@ -606,7 +609,7 @@ class Claim(VersionedModel):
 
 # Briefings --------------------------------------------------------------------------------------
 
-CITATION = re.compile(r"\[\[\s*([-\w]+)\s*\]\]")
+CITATION = markup.CITATION
 
 
 def cited_keys(body):
@@ -683,7 +686,11 @@ class Section(models.Model):
     cited_claims = models.ManyToManyField(
         Claim, through="Citation", related_name="citing_sections", blank=True
     )
-    history = HistoricalRecords()
+    # The body rendered once, on save, with its citations left to fill in when a page is read
+    # (`markup.cook`): {"version": markup.COOK_VERSION, "body": hash of the body, "parts": [...]}.
+    # Derived from the body, so not part of the history.
+    cooked_body = models.JSONField(default=dict, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["cooked_body"])
 
     class Meta:
         ordering = ["briefing", "position", "id"]
@@ -692,6 +699,7 @@ class Section(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.cooked_body = self.cook()
         super().save(*args, **kwargs)
         self.sync_citations()
         # A section edit is an edit of its briefing: keep the briefing's "last updated" true.
@@ -699,6 +707,28 @@ class Section(models.Model):
 
     def cited_keys(self):
         return cited_keys(self.body)
+
+    def body_hash(self):
+        return hashlib.sha256((self.body or "").encode("utf-8")).hexdigest()
+
+    def cook(self):
+        """The body rendered for readers, citations left open (see `curation.markup`)."""
+        parts = markup.cook(self.body)
+        return {"version": markup.COOK_VERSION, "body": self.body_hash(), "parts": parts}
+
+    @property
+    def is_cooked(self):
+        """Whether the stored rendering is of this body, by this version of the renderer."""
+        stored = self.cooked_body or {}
+        return (
+            stored.get("version") == markup.COOK_VERSION and stored.get("body") == self.body_hash()
+        )
+
+    def cooked_parts(self):
+        """`[html, key, html, ..., html]`: the stored rendering, or a fresh one if it is stale."""
+        if self.is_cooked:
+            return self.cooked_body["parts"]
+        return self.cook()["parts"]
 
     def sync_citations(self):
         """Record which existing claims the body cites, so a cited claim cannot be deleted."""

@@ -5,69 +5,31 @@ Editors write section bodies in Markdown and cite claims inline as `[[claim-key]
 numbers its citations by first appearance across all its sections, so a claim cited twice keeps
 its number; each place a claim is cited gets an id, so its note can link back to it.
 
-Everything editors type is untrusted here: Markdown is rendered, then sanitised by nh3 with an
-allow-list of tags and attributes, and links are limited to http(s) (and in-page fragments).
+Everything editors type is untrusted: Markdown is rendered and sanitised by `curation.markup`
+(nh3 with an allow-list of tags and attributes, links limited to http(s) and in-page
+fragments). A section body is rendered when it is saved, its citations left open; a page fills
+them in (`render_briefing`), since a citation's number and flags depend on the page.
 """
 
 import re
-import threading
-import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from html import escape as _escape
 
-import markdown
-import nh3
 from django import template
 from django.urls import reverse
 from django.utils import dateformat
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
-from markdown.inlinepatterns import InlineProcessor
-from markdown.util import AtomicString
 
-from curation.models import CITATION, Claim, Source, cited_keys
+from curation import markup
+from curation.models import Claim, Source, cited_keys
 
 from .. import charts
 
 register = template.Library()
-
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "cite", "code", "em", "h3", "h4", "h5", "h6", "hr",
-    "i", "li", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title", "id", "aria-label"}, "abbr": {"title"}}
-ALLOWED_CLASSES = {
-    "sup": {"cite", "is-disputed", "is-conflict", "is-unavailable"},
-    "span": {"cite-flag"},
-}
-CITE_ID = re.compile(r"^cite-\d+-\d+$")
-
-
-def _keep_attribute(element, attribute, value):
-    # Ids are ours alone (citation anchors), so an editor cannot clash with the page's own ids.
-    if attribute == "id":
-        return value if CITE_ID.match(value) else None
-    return value
-
-
-_CLEANER = nh3.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    allowed_classes=ALLOWED_CLASSES,
-    attribute_filter=_keep_attribute,
-    url_schemes={"http", "https"},
-    link_rel="noopener noreferrer",
-)
-
-
-def sanitise(html):
-    """The allow-list every piece of editor Markdown goes through after rendering."""
-    return _CLEANER.clean(html)
-
 
 # Citations ------------------------------------------------------------------------------------
 
@@ -122,66 +84,33 @@ class Citations:
         note.anchors.append(anchor)
         return note, anchor
 
-
-class CitationProcessor(InlineProcessor):
-    def __init__(self, citations, md):
-        super().__init__(CITATION.pattern, md)
-        self.citations = citations
-
-    def handleMatch(self, m, data):  # noqa: N802 (Markdown's API)
-        note, anchor = self.citations.cite(m.group(1))
-        sup = etree.Element("sup")
-        classes = ["cite"]
+    def marker(self, key):
+        """The markup of one place `key` is cited: its note's number, linking to the note."""
+        if key not in self.notes:
+            return ""  # not cited by the body (cannot happen: keys come from the bodies)
+        note, anchor = self.cite(key)
+        classes = "cite"
         label = f"Note {note.number}"
         flags = note.flags if note.show else ()
         if not note.show:
-            classes.append("is-unavailable")
+            classes += " is-unavailable"
             label += ", claim withdrawn or unavailable"
         for css_class, flag in flags:
-            classes.append(css_class)
+            classes += f" {css_class}"
             label += f", {flag}"
-        sup.set("class", " ".join(classes))
-        link = etree.SubElement(sup, "a", {"href": f"#{note.anchor}", "id": anchor})
-        link.set("aria-label", label)
-        # Atomic: our own text, not Markdown, so the remaining inline patterns skip it.
-        link.text = AtomicString(str(note.number))
-        for _, flag in flags:
-            span = etree.SubElement(link, "span", {"class": "cite-flag"})
-            span.text = AtomicString(f" {flag}")
-        return sup, m.start(0), m.end(0)
+        spans = "".join(f'<span class="cite-flag"> {_escape(flag)}</span>' for _, flag in flags)
+        # The markup nh3 gave the element the Markdown extension used to make (attributes
+        # sorted, links given rel), so stored and fresh renderings read the same.
+        return (
+            f'<sup class="{_escape(classes)}"><a aria-label="{_escape(label)}" '
+            f'href="#{note.anchor}" id="{anchor}" rel="noopener noreferrer">{note.number}'
+            f"{spans}</a></sup>"
+        )
 
 
-_parsers = threading.local()
-
-
-def _parser(with_citations):
-    """
-    This thread's Markdown parser (building one costs more than converting a short section);
-    reset before every conversion, so nothing (references, stashed HTML) carries over.
-    """
-    name = "citing" if with_citations else "plain"
-    md = getattr(_parsers, name, None)
-    if md is None:
-        md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
-        if with_citations:
-            # Above links (160) and references (170), below code spans (190): `[[x]]` in code
-            # stays.
-            md.inlinePatterns.register(CitationProcessor(None, md), "citation", 175)
-        setattr(_parsers, name, md)
-    return md.reset()
-
-
-def render_markdown(text, citations=None):
-    md = _parser(citations is not None)
-    if citations is None:
-        return mark_safe(sanitise(md.convert(text or "")))
-    processor = md.inlinePatterns["citation"]
-    processor.citations = citations
-    try:
-        html = md.convert(text or "")
-    finally:
-        processor.citations = None
-    return mark_safe(sanitise(html))
+def render_markdown(text):
+    """Markdown (without citations) as sanitised HTML, safe to print."""
+    return mark_safe(markup.to_html(text))
 
 
 @register.filter(name="markdown")
@@ -226,7 +155,10 @@ def render_briefing(sections, claims, agreement=None, preview=False):
         while anchor in used or anchor.startswith("note-") or anchor.startswith("cite-"):
             anchor = f"{anchor}-{section.pk}"
         used.add(anchor)
-        rendered.append(RenderedSection(section, anchor, render_markdown(section.body, citations)))
+        parts = section.cooked_parts()
+        # Cooked parts alternate HTML and cited keys (`curation.markup.cook`).
+        html = "".join(citations.marker(part) if i % 2 else part for i, part in enumerate(parts))
+        rendered.append(RenderedSection(section, anchor, mark_safe(html)))
     return Document(rendered, list(citations.notes.values()))
 
 
