@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
 from curation.agreement import agreement_for
-from curation.models import Briefing, Claim, Initiative, Organization, Source, cited_keys
+from curation.models import Briefing, Claim, Initiative, Organization, Source
 
 from . import cache as page_cache
 from . import charts
@@ -112,7 +112,7 @@ NOTES_DEFER = (
 def render_briefing_page(request, briefing, is_home=False):
     preview = request.user.is_staff
     sections = list(briefing.sections.all())
-    keys = list(dict.fromkeys(key for s in sections for key in cited_keys(s.body)))
+    keys = list(dict.fromkeys(key for s in sections for key in s.cited_keys()))
     claims = visible(request, Claim.objects, Claim.objects.on_permalink())
     claims = claims.filter(key__in=keys).select_related("source").defer(*NOTES_DEFER)
     claims = {c.key: c for c in claims}

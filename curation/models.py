@@ -613,8 +613,11 @@ CITATION = markup.CITATION
 
 
 def cited_keys(body):
-    """The claim keys cited as [[claim-key]] in a Markdown body, in order, without repeats."""
-    return list(dict.fromkeys(CITATION.findall(body or "")))
+    """
+    The claim keys a Markdown body cites as [[claim-key]], in order, without repeats: the
+    citations its rendering finds (`markup.cook`), so `[[key]]` in code is text, not a citation.
+    """
+    return list(dict.fromkeys(markup.cook(body)[1::2]))
 
 
 class BriefingQuerySet(models.QuerySet):
@@ -706,7 +709,8 @@ class Section(models.Model):
         Briefing.objects.filter(pk=self.briefing_id).update(updated_at=timezone.now())
 
     def cited_keys(self):
-        return cited_keys(self.body)
+        """As `cited_keys(self.body)`, from the stored rendering."""
+        return list(dict.fromkeys(self.cooked_parts()[1::2]))
 
     def body_hash(self):
         return hashlib.sha256((self.body or "").encode("utf-8")).hexdigest()

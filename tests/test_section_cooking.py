@@ -133,3 +133,18 @@ def test_citations_where_markdown_keeps_no_element_leave_no_token(client):
     assert "<code>[[fund]]</code>" in html
     assert not re.search(r"cite[0-9a-f]{24}n\d", html)
     assert "<img" not in html
+
+
+def test_a_citation_in_code_is_text_not_a_citation(client):
+    # An editor showing how to cite: `[[key]]` in code is shown as typed, gets no note, does not
+    # stop publishing (the claim is a draft) and does not keep the claim from being deleted.
+    draft = f.ClaimFactory(key="draft-claim", status=Claim.Status.DRAFT)
+    f.ClaimFactory(key="fund")
+    briefing = published("Cite like this: `[[draft-claim]]`. The fund [[fund]].")
+
+    html = client.get(briefing.get_absolute_url()).content.decode()
+
+    assert "<code>[[draft-claim]]</code>" in html
+    assert html.count('<li id="note-') == 1
+    assert briefing.sections.get().cited_keys() == ["fund"]
+    draft.delete()

@@ -25,7 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
 from curation import markup
-from curation.models import Claim, Source, cited_keys
+from curation.models import Claim, Source
 
 from .. import charts
 
@@ -147,7 +147,7 @@ class Document:
 def render_briefing(sections, claims, agreement=None, preview=False):
     """Render a briefing's sections with numbered citations; return them and the notes."""
     sections = list(sections)
-    keys = list(dict.fromkeys(key for s in sections for key in cited_keys(s.body)))
+    keys = list(dict.fromkeys(key for s in sections for key in s.cited_keys()))
     citations = Citations(keys, claims, agreement, preview)
     rendered, used = [], set()
     for section in sections:
