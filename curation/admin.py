@@ -7,17 +7,20 @@ Every editorial model gets history with revert (django-simple-history), a stale-
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import publishing, resources, workflow
+from . import publishing, recovery, resources, workflow
 from .agreement import agreement_for
 from .models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
 from .recovery import RecoverDeletedAdmin
@@ -474,6 +477,7 @@ class BriefingAdmin(EditorialAdmin):
     readonly_fields = ["status", "published_at", "published_by", "citation_check"]
     inlines = [SectionInline]
     actions = ["publish", "unpublish"]
+    change_form_template = "curation/briefing_change_form.html"
     fieldsets = [
         (None, {"fields": ["title", "slug", "edition_date", "standfirst"]}),
         ("Publication", {"fields": ["status", "published_at", "published_by", "citation_check"]}),
@@ -504,6 +508,72 @@ class BriefingAdmin(EditorialAdmin):
 
     def has_publish_permission(self, request):
         return request.user.has_perm(publishing.PUBLISH_PERMISSION)
+
+    # Sections deleted from a briefing's page come back from it (`recovery.recover_section`),
+    # for those who may delete them.
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.recover_sections_view)
+        name = f"{self.opts.app_label}_{self.opts.model_name}_recover_sections"
+        return [path("<path:object_id>/recover-sections/", view, name=name)] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        briefing = self.get_object(request, unquote(object_id))
+        if briefing is not None and self.has_recover_sections_permission(request, briefing):
+            count = recovery.deleted_sections(briefing).count()
+            if count:
+                extra_context["recover_sections"] = (self._recover_sections_url(briefing), count)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_recover_sections_permission(self, request, briefing):
+        """Whoever may delete a section from this briefing may bring one back."""
+        opts = Section._meta
+        may_delete = request.user.has_perm(
+            f"{opts.app_label}.{get_permission_codename('delete', opts)}"
+        )
+        return may_delete and self.has_change_permission(request, briefing)
+
+    def _recover_sections_url(self, briefing):
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_recover_sections"
+        return reverse(name, args=[quote(briefing.pk)])
+
+    def recover_sections_view(self, request, object_id):
+        briefing = self.get_object(request, unquote(object_id))
+        if briefing is None:
+            raise Http404("No such briefing.")
+        if not self.has_recover_sections_permission(request, briefing):
+            raise PermissionDenied
+        records = recovery.deleted_sections(briefing)
+        errors = []
+        if request.method == "POST":
+            try:
+                record = records.get(history_id=request.POST.get("history_id"))
+            except (Section.history.model.DoesNotExist, ValueError, ValidationError):
+                raise Http404("No deleted section of this briefing with this record.") from None
+            try:
+                section, notes = recovery.recover_section(record, request.user)
+            except ValidationError as error:
+                errors = error.messages
+            else:
+                self.message_user(request, f"Recovered the section {section}.", messages.SUCCESS)
+                for note in notes:
+                    self.message_user(request, note, messages.WARNING)
+                return HttpResponseRedirect(
+                    reverse(
+                        f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                        args=[quote(briefing.pk)],
+                    )
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Recover deleted sections of \u201c{briefing}\u201d",
+            "opts": self.opts,
+            "original": briefing,
+            "records": records[:200],
+            "errors": errors,
+        }
+        return TemplateResponse(request, "curation/recover_sections.html", context)
 
     def has_change_permission(self, request, obj=None):
         # A change to a published briefing is a publication: reviewers only.

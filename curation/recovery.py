@@ -20,6 +20,9 @@ complete and gives reviewers a way back, like django-reversion's "Recover delete
 Who may recover: whoever may delete (reviewers; `curation/migrations/0002_roles.py`), since a
 recovered claim can be verified and public at once.
 
+A section deleted on its own, from its briefing's page, is recovered from that page ("Recover
+deleted sections", `recover_section`), by whoever may delete sections from it.
+
 Not recovered: a hand-made contradiction between two claims (not kept in history), and the
 links other rows had to a deleted topic or organisation (they live in those rows' history).
 """
@@ -119,17 +122,20 @@ def _missing_relations(obj):
 
 
 @transaction.atomic
-def recover(record, user=None):
+def recover(record, user=None, changes=None):
     """
     Re-create the row of a deletion record, with its id, fields and many-to-many links.
 
     Returns (row, notes): notes say what could not come back as it was. Raises ValidationError
     if the row cannot be recovered (a key now taken, a related row deleted, a model rule).
+    `changes`: fields to set on the row before it is checked and saved.
     """
     model = record.instance_type
     if model._default_manager.filter(pk=record.id).exists():
         raise ValidationError(f"This {model._meta.verbose_name} exists: it was recovered already.")
     obj = record.instance
+    for name, value in (changes or {}).items():
+        setattr(obj, name, value)
     errors = _missing_relations(obj)
     if errors:
         raise ValidationError(errors)
@@ -175,6 +181,36 @@ def _recover_sections(briefing, user):
             briefing.save()
             notes.append(" ".join(error.messages) + " It was recovered as a draft.")
     return notes
+
+
+def deleted_sections(briefing):
+    """Sections of `briefing` deleted since (on their own, from its page), latest first."""
+    return deleted(Section).filter(briefing_id=briefing.pk)
+
+
+@transaction.atomic
+def recover_section(record, user=None):
+    """
+    Put a section deleted from its briefing back: at its position if no section holds it now,
+    else after the last one (and a note says so). A published briefing must stay publishable:
+    a section citing claims that are not public (any more) is refused, naming them.
+    """
+    briefing = Briefing.objects.select_for_update().filter(pk=record.briefing_id).first()
+    if briefing is None:
+        raise ValidationError("Its briefing was deleted: recover the briefing instead.")
+    notes = []
+    positions = set(briefing.sections.values_list("position", flat=True))
+    changes = {}
+    if record.position in positions:
+        changes["position"] = max(positions) + 1
+        notes.append(
+            f"Position {record.position} is taken now: the section was put last, at position "
+            f"{changes['position']}."
+        )
+    section, more = recover(record, user, changes)
+    if briefing.is_public:
+        publishing.check_publishable(briefing)  # a ValidationError rolls the recovery back
+    return section, notes + more
 
 
 # Admin ------------------------------------------------------------------------------------------

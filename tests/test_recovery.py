@@ -2,12 +2,14 @@
 
 import pytest
 from django.forms.models import model_to_dict
+from django.test import Client
 from django.urls import reverse
 
 from curation.models import Briefing, Claim, Initiative, Section, Source
 from curation.publishing import publish
 from curation.recovery import RECOVERED, deleted, recover
 from tests import factories as f
+from tests.forms import admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +225,139 @@ def test_a_recovered_row_is_listed_no_more(reviewer_user):
     recover(deleted(Source).get(), reviewer_user)
     assert not deleted(Source).exists()
     assert model_to_dict(Source.objects.get(pk=pk))["key"] == source.key
+
+
+# A section deleted from its briefing's page --------------------------------------------------
+
+
+def delete_section_in_admin(client, briefing, title):
+    url = reverse("admin:curation_briefing_change", args=[briefing.pk])
+    data = admin_form(client, url)
+    index = next(
+        name.split("-")[1]
+        for name, values in data.items()
+        if name.startswith("sections-") and name.endswith("-title") and values == [title]
+    )
+    data[f"sections-{index}-DELETE"] = ["on"]
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert not briefing.sections.filter(title=title).exists()
+
+
+def recover_sections_url(briefing):
+    return reverse("admin:curation_briefing_recover_sections", args=[briefing.pk])
+
+
+def test_a_section_deleted_from_its_briefing_is_recovered_from_the_briefings_page(
+    reviewer_client, reviewer_user, editor_user
+):
+    editor_client = Client()
+    editor_client.force_login(editor_user)
+    f.ClaimFactory(key="fund")
+    briefing = f.BriefingFactory(title="Draft edition")
+    f.SectionFactory(briefing=briefing, position=1, title="Intro", body="Hello.")
+    lost = f.SectionFactory(briefing=briefing, position=2, title="Money", body="The fund [[fund]].")
+    change_url = reverse("admin:curation_briefing_change", args=[briefing.pk])
+    assert "Recover deleted sections" not in reviewer_client.get(change_url).content.decode()
+
+    delete_section_in_admin(reviewer_client, briefing, "Money")
+
+    page = reviewer_client.get(change_url).content.decode()
+    assert f'href="{recover_sections_url(briefing)}"' in page
+    assert "Recover deleted sections (1)" in page
+    listing = reviewer_client.get(recover_sections_url(briefing)).content.decode()
+    assert "Money" in listing and "The fund [[fund]]." in listing
+    record = deleted(Section).get(id=lost.pk)
+    # Who may delete a section may bring it back; editors may do neither.
+    assert "Recover deleted sections" not in editor_client.get(change_url).content.decode()
+    assert editor_client.get(recover_sections_url(briefing)).status_code == 403
+
+    response = reviewer_client.post(
+        recover_sections_url(briefing), {"history_id": record.history_id}
+    )
+
+    assert response.status_code == 302 and response.url == change_url
+    section = briefing.sections.get(title="Money")
+    assert (section.pk, section.position, section.body) == (lost.pk, 2, "The fund [[fund]].")
+    assert section.cited_keys() == ["fund"] and section.citations.count() == 1
+    latest = section.history.first()
+    assert (latest.history_type, latest.history_change_reason) == ("+", RECOVERED)
+    assert latest.history_user == reviewer_user
+    assert not deleted(Section).filter(id=lost.pk).exists()
+
+
+def test_a_recovered_section_whose_position_was_taken_goes_last(reviewer_client):
+    briefing = f.BriefingFactory()
+    f.SectionFactory(briefing=briefing, position=1, title="Intro")
+    lost = f.SectionFactory(briefing=briefing, position=2, title="Money")
+    f.SectionFactory(briefing=briefing, position=3, title="Outlook")
+    delete_section_in_admin(reviewer_client, briefing, "Money")
+    f.SectionFactory(briefing=briefing, position=2, title="Talent")
+    record = deleted(Section).get(id=lost.pk)
+
+    response = reviewer_client.post(
+        recover_sections_url(briefing), {"history_id": record.history_id}, follow=True
+    )
+
+    assert "Position 2 is taken now: the section was put last, at position 4." in (
+        response.content.decode()
+    )
+    assert list(briefing.sections.order_by("position").values_list("title", flat=True)) == [
+        "Intro",
+        "Talent",
+        "Outlook",
+        "Money",
+    ]
+
+
+def test_a_published_briefing_gets_back_only_a_section_it_may_still_cite(
+    reviewer_client, editor_user
+):
+    editor_client = Client()
+    editor_client.force_login(editor_user)
+    claim = f.ClaimFactory(key="fund")
+    briefing = f.BriefingFactory()
+    f.SectionFactory(briefing=briefing, position=1, title="Intro", body="Hello.")
+    lost = f.SectionFactory(briefing=briefing, position=2, title="Money", body="Fund [[fund]].")
+    publish(briefing)
+    delete_section_in_admin(reviewer_client, briefing, "Money")
+    record = deleted(Section).get(id=lost.pk)
+    # Editors may not change a published briefing, nor delete sections.
+    assert editor_client.get(recover_sections_url(briefing)).status_code == 403
+    assert (
+        editor_client.post(
+            recover_sections_url(briefing), {"history_id": record.history_id}
+        ).status_code
+        == 403
+    )
+    claim.status, claim.status_note = Claim.Status.RETRACTED, "Withdrawn by the source."
+    claim.save()
+
+    response = reviewer_client.post(
+        recover_sections_url(briefing), {"history_id": record.history_id}
+    )
+
+    assert response.status_code == 200
+    assert "cites claims that are not verified or disputed: fund" in response.content.decode()
+    assert not Section.objects.filter(pk=lost.pk).exists()
+    claim.status, claim.status_note = Claim.Status.VERIFIED, ""
+    claim.save()
+    response = reviewer_client.post(
+        recover_sections_url(briefing), {"history_id": record.history_id}
+    )
+    assert response.status_code == 302
+    assert Briefing.objects.get(pk=briefing.pk).is_public
+    assert Section.objects.filter(pk=lost.pk, briefing=briefing).exists()
+
+
+def test_only_a_deleted_section_of_this_briefing_can_be_recovered_here(reviewer_client):
+    briefing, other = f.BriefingFactory(), f.BriefingFactory()
+    lost = f.SectionFactory(briefing=other, position=1, title="Elsewhere")
+    lost_id = lost.pk
+    lost.delete()
+    record = deleted(Section).get(id=lost_id)
+    url = recover_sections_url(briefing)
+    assert "Elsewhere" not in reviewer_client.get(url).content.decode()
+    assert reviewer_client.post(url, {"history_id": record.history_id}).status_code == 404
+    assert reviewer_client.post(url, {"history_id": "not-a-number"}).status_code == 404
+    assert not Section.objects.filter(pk=lost_id).exists()
