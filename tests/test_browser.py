@@ -302,3 +302,33 @@ def test_every_page_type_passes_axe_fits_a_phone_and_logs_no_error(browser, live
         checked.close()
         audited.close()
     assert problems == []
+
+
+def test_a_reviewer_deletes_a_section_and_brings_it_back(page):
+    reviewer = f.reviewer(username="rosa")
+    reviewer.set_password("a long passphrase for rosa")
+    reviewer.save()
+    briefing = f.BriefingFactory(title="Draft edition")
+    f.SectionFactory(briefing=briefing, position=1, title="Intro", body="Hello.")
+    f.SectionFactory(briefing=briefing, position=2, title="Money", body="Budgets.")
+
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill("rosa")
+    page.get_by_label("Password").fill("a long passphrase for rosa")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/admin/curation/briefing/{briefing.pk}/change/")
+    money = page.locator(".inline-related", has=page.locator("input[value='Money']"))
+    money.get_by_label("Delete").check()
+    page.get_by_role("button", name="Save and continue editing").click()
+    page.wait_for_selector(".messagelist")
+    assert page.locator("input[value='Money']").count() == 0
+
+    page.get_by_role("link", name="Recover deleted sections (1)").click()
+    row = page.get_by_role("row", name="Money")
+    assert "Budgets." in row.inner_text()
+    row.get_by_role("button", name="Recover the section Money").click()
+
+    page.wait_for_selector(".messagelist")
+    assert "Recovered the section Money." in page.locator(".messagelist").inner_text()
+    assert page.locator("input[value='Money']").count() == 1
+    assert page.console_errors == []
