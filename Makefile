@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SEED := fixtures/hk-ai-ecosystem
 
-.PHONY: run test lint format browser bench clean
+.PHONY: run test lint format browser bench bench-tools clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,17 @@ test: $(DEV_STAMP) browser lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
-bench: $(DEV_STAMP)
+# The load generator and the proxy the serve benchmark measures with, where missing and we can
+# (without them it falls back to a Python load generator and skips nginx, and says so).
+bench-tools:
+	@{ command -v wrk >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx -a -x /usr/bin/wrk; } || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      apt-get install -y -q wrk nginx-light >/dev/null || \
+	      { apt-get update -q >/dev/null && apt-get install -y -q wrk nginx-light >/dev/null; } || \
+	      echo "wrk or nginx could not be installed: the serve benchmark falls back."; \
+	    else echo "wrk or nginx is missing: apt-get install wrk nginx-light for the serve benchmark."; fi; }
+
+bench: $(DEV_STAMP) bench-tools
 	$(BIN)/python bench/run.py
 
 clean:
