@@ -324,6 +324,8 @@ def test_a_reviewer_deletes_a_section_and_brings_it_back(page):
     assert page.locator("input[value='Money']").count() == 0
 
     page.get_by_role("link", name="Recover deleted sections (1)").click()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "recover-sections.png"))
     row = page.get_by_role("row", name="Money")
     assert "Budgets." in row.inner_text()
     row.get_by_role("button", name="Recover the section Money").click()
