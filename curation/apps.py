@@ -21,9 +21,10 @@ def recook_stale_sections(using="default", **kwargs):
     if "cooked_body" not in columns:  # migrated to an earlier state
         return
     manager = Section._base_manager.using(using)
-    for section in manager.only("id", "body", "cooked_body").iterator():
+    for section in manager.only("id", "body", "cooked_body").order_by("pk").iterator():
         if not section.is_cooked:
-            manager.filter(pk=section.pk).update(cooked_body=section.cook())
+            # Only if the body is still the one rendered (an edit may have saved meanwhile).
+            manager.filter(pk=section.pk, body=section.body).update(cooked_body=section.cook())
 
 
 class CurationConfig(AppConfig):

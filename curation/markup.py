@@ -19,21 +19,26 @@ Cooking
 
     The markers are an element of their own, `<sup>` around a token made afresh for each
     cooking (random, so no body can contain it), so a marker can only be found where the
-    sanitiser kept an element; a token left anywhere else (an attribute) is removed.
+    sanitiser kept an element: an attribute holding a token is dropped by the sanitiser (so
+    nothing depends on how it escapes `<` in attributes), and a token left in text is removed.
 """
 
 import re
 import secrets
 import threading
 import xml.etree.ElementTree as etree
+from importlib import metadata
 
 import markdown
 import nh3
 from markdown.inlinepatterns import InlineProcessor
 from markdown.util import AtomicString
 
-# Bump when a change here changes the HTML that `cook()` returns: stored bodies are then stale.
-COOK_VERSION = 1
+# Bump RENDERER when a change here changes the HTML that `cook()` returns. The libraries'
+# versions are part of it too: after an upgrade of Markdown or of the sanitiser (a security fix,
+# say), every stored rendering is stale and made again.
+RENDERER = 1
+COOK_VERSION = f"{RENDERER}; markdown {markdown.__version__}; nh3 {metadata.version('nh3')}"
 
 CITATION = re.compile(r"\[\[\s*([-\w]+)\s*\]\]")
 
@@ -48,12 +53,18 @@ ALLOWED_CLASSES = {
     "span": {"cite-flag"},
 }
 CITE_ID = re.compile(r"^cite-\d+-\d+$")
+# The citation markers `cook()` makes (a random token per cooking, then the citation's index).
+MARKER_TOKEN = re.compile(r"cite[0-9a-f]{24}n\d+")
 
 
 def _keep_attribute(element, attribute, value):
     # Ids are ours alone (citation anchors), so an editor cannot clash with the page's own ids.
     if attribute == "id":
         return value if CITE_ID.match(value) else None
+    # A citation written inside an attribute (`<abbr title="[[key]]">`) must not keep a marker
+    # there: markers are found by their markup, which must only ever be an element's.
+    if MARKER_TOKEN.search(value):
+        return None
     return value
 
 
@@ -117,7 +128,7 @@ def cook(body):
     """A section body as `[html, key, html, ..., key, html]`: see "Cooking" above."""
     md = _parser(True)
     marker = md.inlinePatterns["citation"]
-    token = f"cite{secrets.token_hex(12)}n"
+    token = f"cite{secrets.token_hex(12)}n"  # as MARKER_TOKEN finds it
     marker.token, marker.keys = token, []
     try:
         html = sanitise(md.convert(body or ""))

@@ -15,7 +15,7 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -705,8 +705,11 @@ class Section(models.Model):
         self.cooked_body = self.cook()
         super().save(*args, **kwargs)
         self.sync_citations()
-        # A section edit is an edit of its briefing: keep the briefing's "last updated" true.
-        Briefing.objects.filter(pk=self.briefing_id).update(updated_at=timezone.now())
+        # A section edit is an edit of its briefing: keep the briefing's "last updated" true,
+        # and its version, so a briefing page opened before this save is refused as stale.
+        Briefing.objects.filter(pk=self.briefing_id).update(
+            updated_at=timezone.now(), version=F("version") + 1
+        )
 
     def cited_keys(self):
         """As `cited_keys(self.body)`, from the stored rendering."""

@@ -207,9 +207,16 @@ def recover_section(record, user=None):
             f"Position {record.position} is taken now: the section was put last, at position "
             f"{changes['position']}."
         )
-    section, more = recover(record, user, changes)
     if briefing.is_public:
-        publishing.check_publishable(briefing)  # a ValidationError rolls the recovery back
+        # Only what this section cites: the briefing may cite a claim retracted since elsewhere
+        # (readers see its notice), which is no reason to refuse this section.
+        _, unknown, not_public = publishing.citation_problems([record.body])
+        if unknown or not_public:
+            raise ValidationError(
+                "The briefing is published, so the section may only cite public claims. Not "
+                "public: " + ", ".join(unknown + not_public) + "."
+            )
+    section, more = recover(record, user, changes)
     return section, notes + more
 
 

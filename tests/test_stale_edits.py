@@ -59,3 +59,22 @@ def test_an_edit_from_an_up_to_date_form_is_saved(reviewer_client):
     claim.refresh_from_db()
     assert claim.statement == "Second wording."
     assert claim.version == 3
+
+
+def test_a_briefing_page_opened_before_a_section_changed_elsewhere_is_refused():
+    # Sections are edited on their briefing's page, and also by CSV import or recovery: a save
+    # of one moves the briefing on, so a page opened before cannot write its old sections back.
+    briefing = factories.BriefingFactory()
+    section = factories.SectionFactory(briefing=briefing, position=1, body="Original text.")
+    url = reverse("admin:curation_briefing_change", args=[briefing.pk])
+    alice, bob = two_reviewers()
+    bobs_form = admin_form(bob, url, **{"sections-0-body": "Bob's text."})
+
+    section.body = "Imported text."
+    section.save()
+    response = bob.post(url, bobs_form)
+
+    assert response.status_code == 200
+    assert b"was changed" in response.content
+    section.refresh_from_db()
+    assert section.body == "Imported text."
