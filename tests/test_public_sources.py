@@ -42,6 +42,21 @@ def test_overlapping_quotes_are_both_highlighted(client):
     assert html.count("</a></mark>") == 3
 
 
+def test_quotes_starting_at_the_same_place_each_have_their_target(client):
+    # Every claim page links to `#q-<key>` on its source: two quotes starting together (the
+    # same words used for two claims, or one quote the start of another) both need it.
+    source = f.SourceFactory()
+    f.ClaimFactory(key="scheme", source=source, quote="its AI Subsidy Scheme")
+    f.ClaimFactory(key="worth", source=source, quote="its AI Subsidy Scheme, worth HK$3 billion")
+    f.ClaimFactory(key="same", source=source, quote="its AI Subsidy Scheme")
+
+    html = client.get(source.get_absolute_url()).content.decode()
+
+    for key in ("scheme", "worth", "same"):
+        assert html.count(f'id="q-{key}"') == 1, key
+    assert '<span id="q-same"></span><span id="q-scheme"></span><mark id="q-worth">' in html
+
+
 def test_the_source_page_shows_its_metadata_grade_and_original_link(client):
     source = f.SourceFactory(
         title="Policy address",

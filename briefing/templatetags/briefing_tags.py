@@ -451,7 +451,8 @@ def highlight_quotes(text, claims):
 
     Quotes may overlap: the text is cut at every quote boundary and each piece is marked for the
     claims covering it, linking to the one that starts first. The first piece of each quote
-    carries the id `q-<claim key>`, so a claim page can link to its place in the source.
+    carries the id `q-<claim key>`, so a claim page can link to its place in the source (quotes
+    that start at the same place: the others as empty elements just before it).
     """
     spans = sorted(
         (
@@ -471,11 +472,14 @@ def highlight_quotes(text, claims):
             parts.append(escape(piece))
             continue
         claim = covering[0]
-        anchor = ""
+        anchors = []
         for c in covering:
             if c.pk not in started and c.quote_start == start:
                 started.add(c.pk)
-                anchor = anchor or f"q-{c.key}"
+                anchors.append(f"q-{c.key}")
+        anchor = anchors[0] if anchors else ""
+        # Other quotes starting here too: a target of their own, so their links land here.
+        parts.extend(format_html('<span id="{}"></span>', other) for other in anchors[1:])
         parts.append(
             format_html(
                 '<mark{}><a href="{}" title="{}">{}</a></mark>',
