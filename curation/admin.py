@@ -12,7 +12,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -551,20 +551,14 @@ class BriefingAdmin(EditorialAdmin):
                 record = records.get(history_id=request.POST.get("history_id"))
             except (Section.history.model.DoesNotExist, ValueError, ValidationError):
                 raise Http404("No deleted section of this briefing with this record.") from None
-            try:
-                section, notes = recovery.recover_section(record, request.user)
-            except ValidationError as error:
-                errors = error.messages
-            else:
-                self.message_user(request, f"Recovered the section {section}.", messages.SUCCESS)
-                for note in notes:
-                    self.message_user(request, note, messages.WARNING)
-                return HttpResponseRedirect(
-                    reverse(
-                        f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-                        args=[quote(briefing.pk)],
-                    )
-                )
+            response, errors = self.recovered(
+                request,
+                lambda: recovery.recover_section(record, request.user),
+                label="the section {}",
+                change=briefing,
+            )
+            if response:
+                return response
         context = {
             **self.admin_site.each_context(request),
             "title": f"Recover deleted sections of \u201c{briefing}\u201d",

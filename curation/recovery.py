@@ -247,6 +247,23 @@ class RecoverDeletedAdmin(admin.ModelAdmin):
         ]
         return urls + super().get_urls()
 
+    def recovered(self, request, recovering, label="{}", change=None):
+        """
+        Run `recovering()`, which returns (row, notes) or raises a ValidationError: then
+        (a redirect to the change page of `change`, by default the row, with a message and the
+        notes; no errors), or (None, the errors to show).
+        """
+        try:
+            obj, notes = recovering()
+        except ValidationError as error:
+            return None, error.messages
+        self.message_user(request, "Recovered " + label.format(obj) + ".", messages.SUCCESS)
+        for note in notes:
+            self.message_user(request, note, messages.WARNING)
+        target = obj if change is None else change
+        name = f"admin:{target._meta.app_label}_{target._meta.model_name}_change"
+        return HttpResponseRedirect(reverse(name, args=[quote(target.pk)])), []
+
     def has_recover_permission(self, request):
         return self.has_delete_permission(request)
 
@@ -278,20 +295,9 @@ class RecoverDeletedAdmin(admin.ModelAdmin):
             raise Http404(f"No deleted {self.opts.verbose_name} with this record.") from None
         errors = []
         if request.method == "POST":
-            try:
-                obj, notes = recover(record, request.user)
-            except ValidationError as error:
-                errors = error.messages
-            else:
-                self.message_user(request, f"Recovered {obj}.", messages.SUCCESS)
-                for note in notes:
-                    self.message_user(request, note, messages.WARNING)
-                return HttpResponseRedirect(
-                    reverse(
-                        f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-                        args=[quote(obj.pk)],
-                    )
-                )
+            response, errors = self.recovered(request, lambda: recover(record, request.user))
+            if response:
+                return response
         fields = [
             (field.verbose_name, getattr(record, field.attname))
             for field in self.model._meta.concrete_fields
