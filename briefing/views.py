@@ -9,12 +9,14 @@ from collections import defaultdict
 from functools import wraps
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
 from curation.agreement import agreement_for
-from curation.models import Briefing, Claim, Initiative, Organization, Source
+from curation.models import Briefing, Claim, Initiative, Organization, Section, Source
+from curation.rows import claim_rows
 
 from . import cache as page_cache
 from . import charts
@@ -83,39 +85,28 @@ def figure_rows(claims):
 # Briefings ------------------------------------------------------------------------------------
 
 
-# What a briefing's notes and sources table never show, left unloaded: a long briefing cites
-# hundreds of claims, and each row's timestamps, archived text and workflow fields cost time to
-# convert. (Reading one of these on the page would cost a query per note: the tests count them.)
-NOTES_DEFER = (
-    "version",
-    "created_at",
-    "updated_at",
-    "quote_start",
-    "quote_end",
-    "locator",
-    "confidence_rationale",
-    "created_by",
-    "reviewed_by",
-    "reviewed_at",
-    "source__version",
-    "source__created_at",
-    "source__updated_at",
-    "source__author",
-    "source__retrieved_on",
-    "source__reliability_note",
-    "source__language",
-    "source__text",
-    "source__text_sha256",
-)
+def briefing_and_sections(briefings):
+    """
+    The first of `briefings` and its sections, in one query (two if it has none):
+    (None, []) if there is no such briefing.
+    """
+    first = briefings.values("pk")[:1]
+    sections = Section.objects.filter(briefing=Subquery(first)).select_related("briefing")
+    sections = list(sections.order_by("position", "id"))
+    if not sections:
+        return briefings.first(), []
+    briefing = sections[0].briefing
+    for section in sections:
+        section.briefing = briefing  # one object, as `briefing.sections.all()` would share
+    return briefing, sections
 
 
-def render_briefing_page(request, briefing, is_home=False):
+def render_briefing_page(request, briefing, sections, is_home=False):
     preview = request.user.is_staff
-    sections = list(briefing.sections.all())
     keys = list(dict.fromkeys(key for s in sections for key in s.cited_keys()))
     claims = visible(request, Claim.objects, Claim.objects.on_permalink())
-    claims = claims.filter(key__in=keys).select_related("source").defer(*NOTES_DEFER)
-    claims = {c.key: c for c in claims}
+    # Plain rows: a briefing cites hundreds of claims, and the page only reads them.
+    claims = {c.key: c for c in claim_rows(claims.filter(key__in=keys).order_by())}
     shown = [c for c in claims.values() if preview or c.is_public]
     agreement = agreement_for(shown, candidates=Claim.objects.public())
     document = render_briefing(sections, claims, agreement, preview=preview)
@@ -130,10 +121,11 @@ def render_briefing_page(request, briefing, is_home=False):
 
 @reader_page
 def home(request):
-    briefing = Briefing.objects.public().order_by("-edition_date", "-published_at").first()
+    latest = Briefing.objects.public().order_by("-edition_date", "-published_at")
+    briefing, sections = briefing_and_sections(latest)
     if briefing is None:
         return render(request, "briefing/no_briefing.html")
-    return render_briefing_page(request, briefing, is_home=True)
+    return render_briefing_page(request, briefing, sections, is_home=True)
 
 
 @reader_page
@@ -144,10 +136,11 @@ def briefing_list(request):
 
 @reader_page
 def briefing_detail(request, slug):
-    briefing = get_object_or_404(
-        visible(request, Briefing.objects, Briefing.objects.public()), slug=slug
-    )
-    return render_briefing_page(request, briefing)
+    briefings = visible(request, Briefing.objects, Briefing.objects.public())
+    briefing, sections = briefing_and_sections(briefings.filter(slug=slug))
+    if briefing is None:
+        raise Http404("No such briefing.")
+    return render_briefing_page(request, briefing, sections)
 
 
 # Claims ---------------------------------------------------------------------------------------

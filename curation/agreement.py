@@ -13,8 +13,10 @@ that are not figures; those links count as conflicts too.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 
-from django.db.models import F, Q
+from django.db.models import Q
 
 from .models import Claim
 
@@ -33,8 +35,8 @@ class Agreement:
         return [claim.key for claim in self.corroborations]
 
 
-def _subjects(claim_ids):
-    """Map claim id -> subject, from the initiative or the set of organisations."""
+def _organizations(claim_ids):
+    """Map claim id -> the ids of its organisations (claims without any are left out)."""
     organizations = defaultdict(set)
     if not claim_ids:
         return organizations
@@ -77,9 +79,14 @@ def agreement_for(claims, candidates=None):
 
     `candidates` is the QuerySet of claims to compare against: by default every claim that is not
     retracted; public pages pass `Claim.objects.public()` so readers only see public counterparts.
-    Runs three queries (one if none of `claims` is a figure), however many claims are asked
-    about: the candidate figures are compared as plain rows, and only the claims found to agree
-    or conflict are loaded.
+    A claim found is given as the object passed in `claims` when it is one of them (a page's own
+    claims, already loaded, or rows: `curation.rows`), otherwise loaded as a model instance with
+    the fields pages show (FIELDS, SOURCE_FIELDS).
+
+    At most four queries, however many claims are asked about: the contradictions linked by
+    hand; the candidate figures and linked claims, as plain rows with their organisations; the
+    organisations of figures that are not candidates (a draft, in a staff preview); the claims
+    found that were not passed in. One if no claim is a figure or linked to another.
     """
     claims = list(claims)
     result = {claim.pk: Agreement() for claim in claims}
@@ -90,15 +97,43 @@ def agreement_for(claims, candidates=None):
     conflicts = {pk: {} for pk in result}  # claim id -> ids of the others, in a set kept in order
     corroborations = {pk: {} for pk in result}
 
-    # Derived: figures about the same subject, attribute and date.
-    figures = [c for c in claims if c.attribute and c.value is not None]
-    if figures:
-        pool = list(
-            candidates.filter(
-                attribute__in={c.attribute for c in figures}, value__isnull=False
-            ).values_list("id", "initiative_id", "attribute", "as_of", "value", "unit", "source_id")
+    # Linked by hand (`Claim.contradicts`, symmetrical: a link from X to Y is also stored from
+    # Y to X). Which of the linked claims are candidates is asked with the figures below.
+    through = Claim.contradicts.through
+    links = list(
+        through.objects.filter(from_claim_id__in=list(result)).values_list(
+            "from_claim_id", "to_claim_id"
         )
-        organizations = _subjects({c.pk for c in figures} | {row[0] for row in pool})
+    )
+    linked = {other for _, other in links}
+
+    # The candidates: figures with an attribute of these figures, and the claims linked to these.
+    figures = [c for c in claims if c.attribute and c.value is not None]
+    attributes = {c.attribute for c in figures}
+    wanted = []
+    if figures:
+        wanted.append(Q(attribute__in=attributes, value__isnull=False))
+    if linked:
+        wanted.append(Q(pk__in=linked))
+    pool, organizations = {}, defaultdict(set)
+    if wanted:
+        rows = candidates.filter(reduce(or_, wanted)).order_by()
+        columns = ("id", "initiative_id", "attribute", "as_of", "value", "unit", "source_id")
+        for *row, organization_id in rows.values_list(*columns, "organizations"):
+            pool.setdefault(row[0], row)  # a row per organisation of the claim, or one
+            if organization_id is not None:
+                organizations[row[0]].add(organization_id)
+
+    for pk, other in links:
+        if other in pool:
+            conflicts[pk][other] = None
+
+    # Derived: figures about the same subject, attribute and date.
+    if figures:
+        # A figure that is not a candidate (a draft, in a staff preview): its organisations.
+        organizations.update(
+            _organizations([c.pk for c in figures if c.pk not in pool and not c.initiative_id])
+        )
 
         def subject(pk, initiative_id):
             if initiative_id:
@@ -107,9 +142,9 @@ def agreement_for(claims, candidates=None):
             return ("organizations", frozenset(orgs)) if orgs else None
 
         groups = defaultdict(list)
-        for row in pool:
+        for row in pool.values():
             subj = subject(row[0], row[1])
-            if subj is not None:
+            if subj is not None and row[2] in attributes and row[4] is not None:
                 groups[(subj, row[2], row[3])].append(row)
         for claim in figures:
             subj = subject(claim.pk, claim.initiative_id)
@@ -121,30 +156,18 @@ def agreement_for(claims, candidates=None):
                 if pk == claim.pk:
                     continue
                 if (value, unit) != (claim.value, claim.unit):
-                    conflicts[claim.pk][pk] = None
+                    conflicts[claim.pk][pk] = None  # counted once if also linked
                 elif source_id != claim.source_id:
                     corroborations[claim.pk][pk] = None
 
-    # The claims found above, and those editors linked to these by hand as contradicting them
-    # (`Claim.contradicts`, symmetrical: a link from X to Y is also stored from Y to X), in one
-    # query: a row per link of each, `link` being the claim of this list it was linked to.
-    # Candidates only: a claim readers may not see is not shown, however it was found.
+    # The claims found, all candidates: those passed in as they are, the others loaded.
+    given = {claim.pk: claim for claim in claims}
     found = {pk for found in (conflicts, corroborations) for ids in found.values() for pk in ids}
-    related = Q(contradicts__in=list(result))
-    if found:
-        related |= Q(pk__in=found)
-    rows = (
-        candidates.filter(related)
-        .annotate(link=F("contradicts"))
-        .select_related("source")
-        .only(*FIELDS, *SOURCE_FIELDS)
-        .order_by()
-    )
-    others = {}
-    for other in rows:
-        others.setdefault(other.pk, other)
-        if other.link in conflicts:  # counted once if also derived
-            conflicts[other.link][other.pk] = None
+    others = {pk: given[pk] for pk in found if pk in given}
+    if len(others) < len(found):
+        missing = Claim.objects.filter(pk__in=found - others.keys()).select_related("source")
+        missing = missing.only(*FIELDS, *SOURCE_FIELDS).order_by()
+        others.update((other.pk, other) for other in missing)
     for pk, agreement in result.items():
         agreement.conflicts = sorted(
             (others[i] for i in conflicts[pk] if i in others), key=lambda c: c.key

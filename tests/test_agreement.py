@@ -130,3 +130,43 @@ def test_a_whole_list_costs_a_fixed_number_of_queries(scheme, django_assert_max_
     with django_assert_max_num_queries(4):
         result = agreement_for(claims)
     assert len(result[claims[0].pk].conflicts) == 20
+
+
+def test_a_draft_figure_in_a_preview_is_compared_on_its_organisations():
+    """A figure that is not a candidate (a draft, previewed by staff) still finds its subject."""
+    cyberport = factories.OrganizationFactory(slug="cyberport")
+    draft = figure("startups-draft", "400", unit="count", attribute="startups",
+                   status=Claim.Status.DRAFT)  # fmt: skip
+    public = figure("startups-public", "450", unit="count", attribute="startups")
+    draft.organizations.add(cyberport)
+    public.organizations.add(cyberport)
+    found = agreement_for([draft], candidates=Claim.objects.public())[draft.pk]
+    assert found.conflict_keys == ["startups-public"]
+
+
+def test_a_claim_linked_by_hand_that_readers_may_not_see_is_not_shown():
+    first = factories.ClaimFactory(key="founded-2004")
+    hidden = factories.ClaimFactory(key="draft-counterpart", status=Claim.Status.DRAFT)
+    shown = factories.ClaimFactory(key="public-counterpart")
+    first.contradicts.add(hidden, shown)
+    found = agreement_for([first, hidden], candidates=Claim.objects.public())
+    assert found[first.pk].conflict_keys == ["public-counterpart"]
+    assert found[hidden.pk].conflict_keys == ["founded-2004"]
+
+
+def test_claims_found_among_those_asked_about_are_the_objects_passed_in(scheme):
+    big = figure("budget-3bn", "3000000000", initiative=scheme)
+    small = figure("budget-500m", "500000000", initiative=scheme)
+    elsewhere = figure("budget-1bn", "1000000000", initiative=scheme)
+    found = agreement_for([big, small])
+    loaded, given = found[big.pk].conflicts  # by key: budget-1bn, budget-500m
+    assert given is small
+    assert loaded == elsewhere and loaded is not elsewhere
+    assert loaded.source.title == elsewhere.source.title
+
+
+def test_claims_that_are_neither_figures_nor_linked_cost_one_query(django_assert_num_queries):
+    claims = [factories.ClaimFactory(key=f"fact-{n}") for n in range(3)]
+    with django_assert_num_queries(1):
+        result = agreement_for(claims)
+    assert all(not a.conflicts and not a.corroborations for a in result.values())

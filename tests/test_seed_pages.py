@@ -16,17 +16,17 @@ pytestmark = pytest.mark.django_db
 
 # The most queries each page may run, whatever the amount of content (what each runs now).
 BOUNDS = {
-    "home": 6,
-    "briefing": 6,
+    "home": 4,
+    "briefing": 4,
     "briefings": 2,
-    "claims": 9,
-    "claim": 8,
+    "claims": 8,
+    "claim": 7,
     "sources": 3,
     "source": 2,
     "initiatives": 5,
     "initiative": 5,
     "organizations": 2,
-    "organization": 8,
+    "organization": 7,
     "search": 8,
 }
 

@@ -14,15 +14,16 @@ them in (`render_briefing`), since a citation's number and flags depend on the p
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from html import escape as _escape
 
 from django import template
-from django.urls import reverse
+from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+from django.utils.translation import get_language
 
 from curation import markup
 from curation.models import Claim, Source
@@ -30,6 +31,26 @@ from curation.models import Claim, Source
 from .. import charts
 
 register = template.Library()
+
+
+# The site's own pages --------------------------------------------------------------------------
+
+
+@register.simple_tag
+def site_url(name):
+    """
+    `{% url name %}` for a page without arguments, as every page's header and footer link to:
+    reversed once per URL configuration, script prefix and language, not on every page view
+    (a dozen `{% url %}` tags were most of the time the site's chrome took to render).
+    """
+    return _site_url(name, get_resolver(get_urlconf()), get_script_prefix(), get_language())
+
+
+@lru_cache(maxsize=256)
+def _site_url(name, resolver, prefix, language):
+    # The key holds what reverse() depends on: the resolver is a new object when the URL
+    # configuration changes (another ROOT_URLCONF, or `clear_url_caches()`).
+    return reverse(name, urlconf=resolver.urlconf_name)
 
 # Citations ------------------------------------------------------------------------------------
 

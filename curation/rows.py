@@ -1,0 +1,95 @@
+"""
+Claims and their sources as plain rows, for pages that only read them.
+
+A briefing page shows every claim it cites with its source: hundreds, on a long briefing.
+Making a model instance of each (and of each source) cost more than the rest of the page, so
+the page reads the columns it shows as values and gets light, read-only objects: the models'
+attribute names for those fields, and the models' own properties and methods that depend only
+on them (`is_public`, `has_figure`, `get_absolute_url`), borrowed rather than copied, so what
+makes a claim public is still written once. Renderers and templates that use only these need
+not know which they were given. Nothing saves a row.
+"""
+
+from .models import Claim, Source
+
+# What a briefing's notes and sources table show of a claim and of its source.
+CLAIM_FIELDS = (
+    "id",
+    "key",
+    "statement",
+    "quote",
+    "speaker",
+    "status",
+    "status_note",
+    "confidence",
+    "attribute",
+    "value",
+    "unit",
+    "as_of",
+    "initiative_id",
+    "source_id",
+)
+SOURCE_FIELDS = (
+    "key",
+    "title",
+    "publisher",
+    "published_on",
+    "reliability",
+    "url",
+    "source_type",
+)
+
+
+class Row:
+    """A read-only record: attributes named as the model's fields, `pk` for `id`."""
+
+    model = None
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+    @property
+    def pk(self):
+        return self.id
+
+    def __eq__(self, other):
+        return isinstance(other, Row) and (self.model, self.id) == (other.model, other.id)
+
+    def __hash__(self):
+        return hash((self.model, self.id))
+
+    def __repr__(self):
+        return f"<{type(self).__name__}: {self.key}>"
+
+
+class SourceRow(Row):
+    model = Source
+    get_absolute_url = Source.get_absolute_url
+
+
+class ClaimRow(Row):
+    model = Claim
+    PUBLIC_STATUSES = Claim.PUBLIC_STATUSES
+    is_public = Claim.is_public
+    has_figure = Claim.has_figure
+    get_absolute_url = Claim.get_absolute_url
+
+
+def claim_rows(claims):
+    """
+    The claims of a QuerySet as `ClaimRow`s, each with its `source` as a `SourceRow` (one
+    object per source, shared by its claims), in one query.
+    """
+    columns = CLAIM_FIELDS + tuple(f"source__{name}" for name in SOURCE_FIELDS)
+    split = len(CLAIM_FIELDS)
+    sources, rows = {}, []
+    for values in claims.values_list(*columns):
+        claim = ClaimRow(zip(CLAIM_FIELDS, values[:split], strict=True))
+        source = sources.get(claim.source_id)
+        if source is None:
+            source = SourceRow(zip(SOURCE_FIELDS, values[split:], strict=True))
+            source.id = claim.source_id
+            sources[source.id] = source
+        claim.source = source
+        rows.append(claim)
+    return rows
