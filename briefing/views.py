@@ -9,13 +9,12 @@ from collections import defaultdict
 from functools import wraps
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Subquery
-from django.http import Http404
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
 from curation.agreement import agreement_for
-from curation.models import Briefing, Claim, Initiative, Organization, Section, Source
+from curation.models import Briefing, Claim, Initiative, Organization, Source
 from curation.rows import claim_rows
 
 from . import cache as page_cache
@@ -85,24 +84,10 @@ def figure_rows(claims):
 # Briefings ------------------------------------------------------------------------------------
 
 
-def briefing_and_sections(briefings):
-    """
-    The first of `briefings` and its sections, in one query (two if it has none):
-    (None, []) if there is no such briefing.
-    """
-    first = briefings.values("pk")[:1]
-    sections = Section.objects.filter(briefing=Subquery(first)).select_related("briefing")
-    sections = list(sections.order_by("position", "id"))
-    if not sections:
-        return briefings.first(), []
-    briefing = sections[0].briefing
-    for section in sections:
-        section.briefing = briefing  # one object, as `briefing.sections.all()` would share
-    return briefing, sections
-
-
-def render_briefing_page(request, briefing, sections, is_home=False):
+def render_briefing_page(request, briefing, is_home=False):
     preview = request.user.is_staff
+    # Ordered by position alone: the default ordering, by briefing first, costs a join.
+    sections = list(briefing.sections.order_by("position", "id"))
     keys = list(dict.fromkeys(key for s in sections for key in s.cited_keys()))
     claims = visible(request, Claim.objects, Claim.objects.on_permalink())
     # Plain rows: a briefing cites hundreds of claims, and the page only reads them.
@@ -121,11 +106,10 @@ def render_briefing_page(request, briefing, sections, is_home=False):
 
 @reader_page
 def home(request):
-    latest = Briefing.objects.public().order_by("-edition_date", "-published_at")
-    briefing, sections = briefing_and_sections(latest)
+    briefing = Briefing.objects.public().order_by("-edition_date", "-published_at").first()
     if briefing is None:
         return render(request, "briefing/no_briefing.html")
-    return render_briefing_page(request, briefing, sections, is_home=True)
+    return render_briefing_page(request, briefing, is_home=True)
 
 
 @reader_page
@@ -136,11 +120,10 @@ def briefing_list(request):
 
 @reader_page
 def briefing_detail(request, slug):
-    briefings = visible(request, Briefing.objects, Briefing.objects.public())
-    briefing, sections = briefing_and_sections(briefings.filter(slug=slug))
-    if briefing is None:
-        raise Http404("No such briefing.")
-    return render_briefing_page(request, briefing, sections)
+    briefing = get_object_or_404(
+        visible(request, Briefing.objects, Briefing.objects.public()), slug=slug
+    )
+    return render_briefing_page(request, briefing)
 
 
 # Claims ---------------------------------------------------------------------------------------
