@@ -48,6 +48,12 @@ def _organizations(claim_ids):
     return organizations
 
 
+def _joins_organizations(queryset):
+    """Whether a QuerySet of claims already joins their organisations (filters on them)."""
+    table = Claim.organizations.through._meta.db_table
+    return any(join.table_name == table for join in queryset.query.alias_map.values())
+
+
 # What pages and exports show of a conflicting or corroborating claim, and of its source.
 FIELDS = (
     "id",
@@ -85,8 +91,9 @@ def agreement_for(claims, candidates=None):
 
     At most four queries, however many claims are asked about: the contradictions linked by
     hand; the candidate figures and linked claims, as plain rows with their organisations; the
-    organisations of figures that are not candidates (a draft, in a staff preview); the claims
-    found that were not passed in. One if no claim is a figure or linked to another.
+    organisations of figures that are not candidates (a draft, in a staff preview) or of all
+    candidates if `candidates` filters on organisations; the claims found that were not passed
+    in. One if no claim is a figure or linked to another.
     """
     claims = list(claims)
     result = {claim.pk: Agreement() for claim in claims}
@@ -119,10 +126,15 @@ def agreement_for(claims, candidates=None):
     if wanted:
         rows = candidates.filter(reduce(or_, wanted)).order_by()
         columns = ("id", "initiative_id", "attribute", "as_of", "value", "unit", "source_id")
-        for *row, organization_id in rows.values_list(*columns, "organizations"):
-            pool.setdefault(row[0], row)  # a row per organisation of the claim, or one
-            if organization_id is not None:
-                organizations[row[0]].add(organization_id)
+        if _joins_organizations(candidates):
+            # Joined here, the organisations would be only those the candidates' filter kept.
+            pool = {row[0]: row for row in rows.values_list(*columns)}
+            organizations = _organizations(list(pool))
+        else:
+            for *row, organization_id in rows.values_list(*columns, "organizations"):
+                pool.setdefault(row[0], row)  # a row per organisation of the claim, or one
+                if organization_id is not None:
+                    organizations[row[0]].add(organization_id)
 
     for pk, other in links:
         if other in pool:

@@ -170,3 +170,14 @@ def test_claims_that_are_neither_figures_nor_linked_cost_one_query(django_assert
     with django_assert_num_queries(1):
         result = agreement_for(claims)
     assert all(not a.conflicts and not a.corroborations for a in result.values())
+
+
+def test_candidates_filtered_on_organisations_still_compare_whole_sets_of_organisations():
+    a, b = (factories.OrganizationFactory(slug=s) for s in ("org-a", "org-b"))
+    both = figure("startups-both", "1", unit="count", attribute="startups")
+    only = figure("startups-only", "2", unit="count", attribute="startups")
+    both.organizations.add(a, b)
+    only.organizations.add(a)
+    candidates = Claim.objects.filter(organizations__slug="org-a")
+    found = agreement_for([both, only], candidates=candidates)
+    assert found[both.pk].conflicts == [] and found[only.pk].conflicts == []

@@ -55,11 +55,11 @@ def test_links_to_the_sites_pages_follow_the_script_prefix(client):
     plain = client.get("/").content.decode()
     with override_script_prefix("/news/"):  # what the WSGI handler sets from SCRIPT_NAME
         prefixed = client.get("/?under-news").content.decode()  # a page of its own in the cache
-    again = client.get("/").content.decode()
+    again = client.get("/?plain-again").content.decode()  # rendered, not from the page cache
 
     assert 'href="/claims/"' in plain and 'href="/news/claims/"' not in plain
     assert 'href="/news/claims/"' in prefixed and 'href="/claims/"' not in prefixed
-    assert again == plain
+    assert 'href="/claims/"' in again and 'href="/news/claims/"' not in again
 
 
 def test_home_without_a_published_briefing_says_so(client):

@@ -52,6 +52,7 @@ def _site_url(name, resolver, prefix, language):
     # configuration changes (another ROOT_URLCONF, or `clear_url_caches()`).
     return reverse(name, urlconf=resolver.urlconf_name)
 
+
 # Citations ------------------------------------------------------------------------------------
 
 
