@@ -90,10 +90,14 @@ def render_briefing_page(request, briefing, is_home=False):
     sections = list(briefing.sections.order_by("position", "id"))
     keys = list(dict.fromkeys(key for s in sections for key in s.cited_keys()))
     claims = visible(request, Claim.objects, Claim.objects.on_permalink())
-    # Plain rows: a briefing cites hundreds of claims, and the page only reads them.
-    claims = {c.key: c for c in claim_rows(claims.filter(key__in=keys).order_by())}
-    shown = [c for c in claims.values() if preview or c.is_public]
-    agreement = agreement_for(shown, candidates=Claim.objects.public())
+    # Plain rows: a briefing cites hundreds of claims, and the page only reads them; with the
+    # claims they are linked to by hand, which agreement then need not ask for.
+    rows = claim_rows(claims.filter(key__in=keys).order_by(), links=True)
+    claims = {c.key: c for c in rows}
+    shown = [c for c in rows if preview or c.is_public]
+    agreement = agreement_for(
+        shown, candidates=Claim.objects.public(), links={c.pk: c.linked for c in shown}
+    )
     document = render_briefing(sections, claims, agreement, preview=preview)
     context = {
         "briefing": briefing,

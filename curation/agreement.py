@@ -79,7 +79,7 @@ SOURCE_FIELDS = (
 )
 
 
-def agreement_for(claims, candidates=None):
+def agreement_for(claims, candidates=None, links=None):
     """
     Return {claim id: Agreement} for each of `claims`.
 
@@ -89,11 +89,15 @@ def agreement_for(claims, candidates=None):
     claims, already loaded, or rows: `curation.rows`), otherwise loaded as a model instance with
     the fields pages show (FIELDS, SOURCE_FIELDS).
 
+    `links`, if the caller has read them with the claims (`rows.claim_rows(..., links=True)`):
+    {claim id: ids of the claims linked to it by hand as contradicting it}, for each of `claims`.
+
     At most four queries, however many claims are asked about: the contradictions linked by
-    hand; the candidate figures and linked claims, as plain rows with their organisations; the
-    organisations of figures that are not candidates (a draft, in a staff preview) or of all
-    candidates if `candidates` filters on organisations; the claims found that were not passed
-    in. One if no claim is a figure or linked to another.
+    hand (none if `links` is given); the candidate figures and linked claims, as plain rows
+    with their organisations; the organisations of figures that are not candidates (a draft,
+    in a staff preview) or of all candidates if `candidates` filters on organisations; the
+    claims found that were not passed in. One if no claim is a figure or linked to another
+    (none, with `links`).
     """
     claims = list(claims)
     result = {claim.pk: Agreement() for claim in claims}
@@ -106,12 +110,14 @@ def agreement_for(claims, candidates=None):
 
     # Linked by hand (`Claim.contradicts`, symmetrical: a link from X to Y is also stored from
     # Y to X). Which of the linked claims are candidates is asked with the figures below.
-    through = Claim.contradicts.through
-    links = list(
-        through.objects.filter(from_claim_id__in=list(result)).values_list(
+    if links is None:
+        through = Claim.contradicts.through
+        links = through.objects.filter(from_claim_id__in=list(result)).values_list(
             "from_claim_id", "to_claim_id"
         )
-    )
+    else:
+        links = [(pk, other) for pk in result for other in links[pk]]
+    links = list(links)
     linked = {other for _, other in links}
 
     # The candidates: figures with an attribute of these figures, and the claims linked to these.

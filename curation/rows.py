@@ -75,21 +75,33 @@ class ClaimRow(Row):
     get_absolute_url = Claim.get_absolute_url
 
 
-def claim_rows(claims):
+def claim_rows(claims, links=False):
     """
     The claims of a QuerySet as `ClaimRow`s, each with its `source` as a `SourceRow` (one
     object per source, shared by its claims), in one query.
+
+    With `links`, each row also has `linked`: the ids of the claims linked to it by hand as
+    contradicting it (`Claim.contradicts`), read in the same query (a row per link), for
+    `agreement_for(..., links=...)`.
     """
     columns = CLAIM_FIELDS + tuple(f"source__{name}" for name in SOURCE_FIELDS)
-    split = len(CLAIM_FIELDS)
-    sources, rows = {}, []
+    if links:
+        columns += ("contradicts",)
+    split, end = len(CLAIM_FIELDS), len(CLAIM_FIELDS) + len(SOURCE_FIELDS)
+    sources, rows = {}, {}
     for values in claims.values_list(*columns):
-        claim = ClaimRow(zip(CLAIM_FIELDS, values[:split], strict=True))
-        source = sources.get(claim.source_id)
-        if source is None:
-            source = SourceRow(zip(SOURCE_FIELDS, values[split:], strict=True))
-            source.id = claim.source_id
-            sources[source.id] = source
-        claim.source = source
-        rows.append(claim)
-    return rows
+        claim = rows.get(values[0])
+        if claim is None:
+            claim = ClaimRow(zip(CLAIM_FIELDS, values[:split], strict=True))
+            source = sources.get(claim.source_id)
+            if source is None:
+                source = SourceRow(zip(SOURCE_FIELDS, values[split:end], strict=True))
+                source.id = claim.source_id
+                sources[source.id] = source
+            claim.source = source
+            if links:
+                claim.linked = []
+            rows[claim.id] = claim
+        if links and values[-1] is not None:
+            claim.linked.append(values[-1])
+    return list(rows.values())

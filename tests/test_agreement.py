@@ -7,6 +7,7 @@ import pytest
 
 from curation.agreement import agreement_for
 from curation.models import Claim
+from curation.rows import claim_rows
 from tests import factories
 from tests.factories import SOURCE_TEXT
 
@@ -181,3 +182,34 @@ def test_candidates_filtered_on_organisations_still_compare_whole_sets_of_organi
     candidates = Claim.objects.filter(organizations__slug="org-a")
     found = agreement_for([both, only], candidates=candidates)
     assert found[both.pk].conflicts == [] and found[only.pk].conflicts == []
+
+
+def test_links_read_with_the_claims_give_the_same_answer_in_one_query_less(
+    scheme, django_assert_num_queries
+):
+    """`claim_rows(..., links=True)` reads the hand-made links; agreement need not ask again."""
+    big = figure("budget-3bn", "3000000000", initiative=scheme)
+    figure("budget-500m", "500000000", initiative=scheme)
+    founded = factories.ClaimFactory(key="founded-2004")
+    built = factories.ClaimFactory(key="built-from-1999")
+    planned = factories.ClaimFactory(key="planned-1998")
+    founded.contradicts.add(built, planned)  # two links: two rows of the same claim
+    big.contradicts.add(built)
+    queryset = Claim.objects.filter(key__in=["budget-3bn", "founded-2004", "built-from-1999"])
+
+    def answer(result):
+        return {pk: (a.conflict_keys, a.corroboration_keys) for pk, a in sorted(result.items())}
+
+    expected = answer(agreement_for(claim_rows(queryset), candidates=Claim.objects.public()))
+    with django_assert_num_queries(1):
+        rows = claim_rows(queryset, links=True)
+    assert sorted(r.key for r in rows) == ["budget-3bn", "built-from-1999", "founded-2004"]
+    assert sorted(next(r for r in rows if r.pk == founded.pk).linked) == sorted(
+        [built.pk, planned.pk]
+    )
+    links = {row.pk: row.linked for row in rows}
+    with django_assert_num_queries(2):  # the candidates; the claims found that were not given
+        found = agreement_for(rows, candidates=Claim.objects.public(), links=links)
+    assert answer(found) == expected
+    assert found[founded.pk].conflict_keys == ["built-from-1999", "planned-1998"]
+    assert found[big.pk].conflict_keys == ["budget-500m", "built-from-1999"]

@@ -127,6 +127,25 @@ def test_disputed_and_conflicting_claims_are_marked_where_cited(client):
     assert "Other sources disagree" in notes and 'href="/claims/low/"' in notes
 
 
+def test_contradictions_linked_by_hand_are_marked_where_cited(client):
+    founded = f.ClaimFactory(key="founded-2004", statement="Founded in 2004.")
+    built = f.ClaimFactory(key="built-from-1999", statement="Built from 1999.")
+    planned = f.ClaimFactory(key="planned-1998", statement="Planned in 1998.")
+    hidden = f.ClaimFactory(key="draft-date", status=Claim.Status.DRAFT)
+    founded.contradicts.add(built, planned, hidden)
+    briefing = published("Founded [[founded-2004]]. Built [[built-from-1999]].")
+
+    html = client.get(briefing.get_absolute_url()).content.decode()
+    body, notes = html.split('id="notes"')
+    first, second = notes.split('id="note-2"')
+
+    assert body.count('class="cite is-conflict"') == 2
+    assert first.count('id="note-1"') == 1  # one note, however many links the claim has
+    assert 'href="/claims/built-from-1999/"' in first and "Planned in 1998." in first
+    assert "draft-date" not in html
+    assert "Founded in 2004." in second  # the link counts both ways
+
+
 def test_a_cited_claim_retracted_after_publishing_is_not_shown_in_the_notes(client):
     claim = f.ClaimFactory(key="gone", statement="Withdrawn words.")
     briefing = published("It said [[gone]].")
@@ -198,11 +217,12 @@ def test_a_briefing_renders_in_a_fixed_number_of_queries(
     body = " ".join(f"Fact [[{key}]]." for key in keys)
     briefing = published(body, body[: len(body) // 2])
 
-    # The briefing, its sections, the cited claims, two for agreement between them.
-    with django_assert_max_num_queries(5):
+    # The briefing, its sections, the cited claims with their hand-made links, the figures
+    # they may agree or conflict with.
+    with django_assert_max_num_queries(4):
         response = client.get(briefing.get_absolute_url())
     assert response.status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         assert client.get("/").status_code == 200
     with django_assert_max_num_queries(3):
         assert client.get(reverse("briefing:briefing-list")).status_code == 200

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 # The most queries each page may run, whatever the amount of content (what each runs now).
 BOUNDS = {
-    "home": 5,
-    "briefing": 5,
+    "home": 4,
+    "briefing": 4,
     "briefings": 2,
     "claims": 8,
     "claim": 7,
