@@ -8,6 +8,8 @@ DJANGO_ALLOWED_HOSTS  comma-separated host names (default with debug: localhost 
 BRIEFING_ALLOW_SELF_REVIEW  1 lets a reviewer verify their own claims (a one-person team)
 DJANGO_CLIENT_IP_HEADER  behind a proxy: the header naming the client (see Login throttling)
 CACHE_URL           default: LocMem, per process; redis://host:6379/0 for Redis (shared)
+DATABASE_CONN_MAX_AGE  seconds a process keeps its database connection (default: 60; 0 with
+                    debug, as the development server runs each request in a thread of its own)
 """
 
 import os
@@ -119,7 +121,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'briefing.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # Persistent connections: a new PostgreSQL connection costs more than rendering most
+        # pages. Checked before each request reuses it, so a restarted server is no error.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if DEBUG else 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

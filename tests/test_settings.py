@@ -96,3 +96,61 @@ def test_production_settings_pass_the_deployment_checks():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def database_like_the_suites(tmp_path):
+    """A database URL of the test run's kind: a new SQLite file, or the PostgreSQL server's
+    maintenance database (only connected to, never written)."""
+    config = settings.DATABASES["default"]
+    if config["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{tmp_path / 'connections.sqlite3'}"
+    user = config["USER"] + (f":{config['PASSWORD']}" if config["PASSWORD"] else "")
+    return f"postgres://{user}@{config['HOST'] or '127.0.0.1'}:{config['PORT'] or 5432}/postgres"
+
+
+# One request, then the next: is the second served on the first one's connection?
+NEXT_REQUEST = (
+    "from django.core.signals import request_finished, request_started;"
+    "from django.db import connection, connections;"
+    "request_started.send(sender=None); connection.ensure_connection();"
+    "first = connection.connection;"
+    "request_finished.send(sender=None);"
+    "{between}"
+    "request_started.send(sender=None);"
+    "cursor = connection.cursor(); cursor.execute('SELECT 1'); print(cursor.fetchone()[0]);"
+    "print(connection.connection is first)"
+)
+# The server drops the connection between the two requests (a restart, an idle timeout).
+DROPPED = (
+    "other = connections.create_connection('default');"
+    "other.cursor().execute('SELECT pg_terminate_backend(%s)', [first.info.backend_pid]);"
+    "other.close();"
+)
+
+
+def test_production_keeps_its_database_connection_from_one_request_to_the_next(tmp_path):
+    """A new connection per request costs more than most pages (a PostgreSQL backend starts)."""
+    url = database_like_the_suites(tmp_path)
+    production = run_django(
+        NEXT_REQUEST.format(between=""),
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x" * 50,
+        DATABASE_URL=url,
+    )
+    # The development server runs each request in a thread of its own: nothing to keep.
+    development = run_django(NEXT_REQUEST.format(between=""), DJANGO_DEBUG="1", DATABASE_URL=url)
+
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.split() == ["1", "True"]
+    assert development.returncode == 0, development.stderr
+    assert development.stdout.split() == ["1", "False"]
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        dropped = run_django(
+            NEXT_REQUEST.format(between=DROPPED),
+            DJANGO_DEBUG="0",
+            DJANGO_SECRET_KEY="x" * 50,
+            DATABASE_URL=url,
+        )
+        # Checked before it is reused: the next request gets a new connection, not an error.
+        assert dropped.returncode == 0, dropped.stderr
+        assert dropped.stdout.split() == ["1", "False"]
