@@ -14,7 +14,7 @@ them in (`render_briefing`), since a citation's number and flags depend on the p
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from html import escape as _escape
 
 from django import template
@@ -56,6 +56,11 @@ def _site_url(name, resolver, prefix, language):
 # Citations ------------------------------------------------------------------------------------
 
 
+# What a reader should know of a cited claim: (CSS class, words).
+DISPUTED = ("is-disputed", "disputed")
+IN_CONFLICT = ("is-conflict", "in conflict")
+
+
 @dataclass
 class Note:
     """One numbered note: the claim a citation points at, and every place it is cited."""
@@ -75,11 +80,11 @@ class Note:
 
     @property
     def flags(self):
-        flags = []
+        flags = ()
         if self.claim is not None and self.claim.status == Claim.Status.DISPUTED:
-            flags.append(("is-disputed", "disputed"))
+            flags += (DISPUTED,)
         if self.conflicts:
-            flags.append(("is-conflict", "in conflict"))
+            flags += (IN_CONFLICT,)
         return flags
 
 
@@ -111,23 +116,28 @@ class Citations:
         if key not in self.notes:
             return ""  # not cited by the body (cannot happen: keys come from the bodies)
         note, anchor = self.cite(key)
-        classes = "cite"
-        label = f"Note {note.number}"
-        flags = note.flags if note.show else ()
-        if not note.show:
-            classes += " is-unavailable"
-            label += ", claim withdrawn or unavailable"
-        for css_class, flag in flags:
-            classes += f" {css_class}"
-            label += f", {flag}"
-        spans = "".join(f'<span class="cite-flag"> {_escape(flag)}</span>' for _, flag in flags)
+        classes, label, spans = _marker_parts(note.show, note.flags if note.show else ())
         # The markup nh3 gave the element the Markdown extension used to make (attributes
         # sorted, links given rel), so stored and fresh renderings read the same.
         return (
-            f'<sup class="{_escape(classes)}"><a aria-label="{_escape(label)}" '
+            f'<sup class="{classes}"><a aria-label="Note {note.number}{label}" '
             f'href="#{note.anchor}" id="{anchor}" rel="noopener noreferrer">{note.number}'
             f"{spans}</a></sup>"
         )
+
+
+@cache  # a handful: shown or not, and which flags
+def _marker_parts(show, flags):
+    """A citation marker's classes, the end of its label and its flags' spans, escaped."""
+    classes, label = "cite", ""
+    if not show:
+        classes += " is-unavailable"
+        label += ", claim withdrawn or unavailable"
+    for css_class, flag in flags:
+        classes += f" {css_class}"
+        label += f", {flag}"
+    spans = "".join(f'<span class="cite-flag"> {_escape(flag)}</span>' for _, flag in flags)
+    return _escape(classes), _escape(label), spans
 
 
 def render_markdown(text):
@@ -204,26 +214,44 @@ def _choices(model, name):
     return {value: _escape(str(label)) for value, label in model._meta.get_field(name).flatchoices}
 
 
+def _prefix(name, urlconf):
+    before, _, after = reverse(name, urlconf, args=[_PLACEHOLDER]).rpartition(_PLACEHOLDER)
+    return name, _escape(before), _escape(after)
+
+
+@lru_cache(maxsize=64)
+def _renderer_constants(resolver, prefix, language):
+    """
+    What every NotesRenderer starts from: URL prefixes reversed and choice labels translated
+    once per URL configuration, script prefix and language (as `site_url`), not per page.
+    """
+    return {
+        "claim_prefix": _prefix("briefing:claim-detail", resolver.urlconf_name),
+        "source_prefix": _prefix("briefing:source-detail", resolver.urlconf_name),
+        "status": _choices(Claim, "status"),
+        "confidence": _choices(Claim, "confidence"),
+        "reliability": _choices(Source, "reliability"),
+        "source_type": _choices(Source, "source_type"),
+    }
+
+
+def _classes(flags):
+    return "".join(f" {_e(css_class)}" for css_class, _ in flags)
+
+
 class NotesRenderer:
     """
-    The notes and the sources table of one page. Each URL pattern is reversed once and a slug
-    filled in by string (a slug needs no quoting); dates, choice labels and the markup of each
-    source, grade and set of badges are made once and reused, as many notes share them.
+    The notes and the sources table of one page. Each URL pattern is reversed once (per
+    process: `_renderer_constants`) and a slug filled in by string (a slug needs no quoting);
+    dates, choice labels and the markup of each source, grade and set of badges are made once
+    and reused, as many notes share them.
     """
 
     def __init__(self):
-        self.claim_prefix = self._prefix("briefing:claim-detail")
-        self.source_prefix = self._prefix("briefing:source-detail")
-        self.status = _choices(Claim, "status")
-        self.confidence = _choices(Claim, "confidence")
-        self.reliability = _choices(Source, "reliability")
-        self.source_type = _choices(Source, "source_type")
+        self.__dict__.update(
+            _renderer_constants(get_resolver(get_urlconf()), get_script_prefix(), get_language())
+        )
         self.made = {}
-
-    @staticmethod
-    def _prefix(name):
-        before, _, after = reverse(name, args=[_PLACEHOLDER]).rpartition(_PLACEHOLDER)
-        return name, _escape(before), _escape(after)
 
     @staticmethod
     def _url(prefix, slug):
@@ -313,7 +341,7 @@ class NotesRenderer:
 
     def note(self, note):
         """One item of the notes list: the claim, its quote and source, agreement, back-links."""
-        classes = "".join(f" {_e(css_class)}" for css_class, _ in note.flags)
+        classes = self._once(("classes", note.flags), _classes, note.flags)
         parts = [
             f'<li id="{note.anchor}" class="note{classes}">\n'
             f'  <span class="note-number" aria-hidden="true">{note.number}</span>\n'
