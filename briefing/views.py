@@ -13,9 +13,9 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
-from curation.agreement import agreement_for
+from curation.agreement import PUBLIC_CANDIDATES, agreement_for
 from curation.models import Briefing, Claim, Initiative, Organization, Source
-from curation.rows import claim_rows
+from curation.rows import ClaimRows
 
 from . import cache as page_cache
 from . import charts
@@ -84,19 +84,23 @@ def figure_rows(claims):
 # Briefings ------------------------------------------------------------------------------------
 
 
+# What a briefing page reads of the claims it cites: plain rows (a briefing cites hundreds of
+# claims, and the page only reads them), with the claims they are linked to by hand, which
+# agreement then need not ask for. Shaped once; each page filters a clone.
+CITED_ROWS = ClaimRows(Claim.objects.on_permalink().order_by(), links=True)
+CITED_ROWS_PREVIEW = ClaimRows(Claim.objects.order_by(), links=True)  # staff: drafts too
+
+
 def render_briefing_page(request, briefing, is_home=False):
     preview = request.user.is_staff
     # Ordered by position alone: the default ordering, by briefing first, costs a join.
     sections = list(briefing.sections.order_by("position", "id"))
     keys = list(dict.fromkeys(key for s in sections for key in s.cited_keys()))
-    claims = visible(request, Claim.objects, Claim.objects.on_permalink())
-    # Plain rows: a briefing cites hundreds of claims, and the page only reads them; with the
-    # claims they are linked to by hand, which agreement then need not ask for.
-    rows = claim_rows(claims.filter(key__in=keys).order_by(), links=True)
+    rows = (CITED_ROWS_PREVIEW if preview else CITED_ROWS).filter(key__in=keys)
     claims = {c.key: c for c in rows}
     shown = [c for c in rows if preview or c.is_public]
     agreement = agreement_for(
-        shown, candidates=Claim.objects.public(), links={c.pk: c.linked for c in shown}
+        shown, candidates=PUBLIC_CANDIDATES, links={c.pk: c.linked for c in shown}
     )
     document = render_briefing(sections, claims, agreement, preview=preview)
     context = {
@@ -138,7 +142,7 @@ def claim_list(request):
     queryset = public_claims().select_related("source", "initiative").defer("source__text")
     filterset = ClaimFilter(request.GET, queryset=queryset)
     page = paginate(request, filterset.qs)
-    agreement = agreement_for(page.object_list, candidates=Claim.objects.public())
+    agreement = agreement_for(page.object_list, candidates=PUBLIC_CANDIDATES)
     for claim in page.object_list:
         claim.agreement = agreement[claim.pk]
     context = {"filter": filterset, "page": page}
@@ -155,7 +159,7 @@ def claim_detail(request, key):
     context = {
         "claim": claim,
         "context": claim.quote_context(),
-        "agreement": agreement_for([claim], candidates=Claim.objects.public())[claim.pk],
+        "agreement": agreement_for([claim], candidates=PUBLIC_CANDIDATES)[claim.pk],
         "initiative": initiatives.filter(claims=claim).select_related("lead").first(),
         "organizations": organizations.filter(claims=claim),
         "briefings": briefings.filter(sections__citations__claim=claim).distinct(),
@@ -209,7 +213,7 @@ def initiative_list(request):
 def subject_page(request, template, claims, **context):
     """The claims about one initiative or organisation: figures, charts, facts, agreement."""
     claims = list(claims)
-    agreement = agreement_for(claims, candidates=Claim.objects.public())
+    agreement = agreement_for(claims, candidates=PUBLIC_CANDIDATES)
     for claim in claims:
         claim.agreement = agreement[claim.pk]
     context.update(

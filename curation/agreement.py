@@ -79,12 +79,36 @@ SOURCE_FIELDS = (
 )
 
 
+# What is compared of each candidate.
+COLUMNS = ("id", "initiative_id", "attribute", "as_of", "value", "unit", "source_id")
+
+
+class Candidates:
+    """
+    The claims `agreement_for` compares against, as a query shaped once (its columns and the
+    join to the claims' organisations) and filtered per call: a page that asks on every request
+    keeps one (`PUBLIC_CANDIDATES`).
+    """
+
+    def __init__(self, queryset):
+        # Joined by a filter of the candidates, the organisations would be only those it kept:
+        # then they are read on their own.
+        self.joins_organizations = _joins_organizations(queryset)
+        columns = COLUMNS if self.joins_organizations else (*COLUMNS, "organizations")
+        self.queryset = queryset.order_by().values_list(*columns)
+
+
+# Readers only see public counterparts.
+PUBLIC_CANDIDATES = Candidates(Claim.objects.public())
+
+
 def agreement_for(claims, candidates=None, links=None):
     """
     Return {claim id: Agreement} for each of `claims`.
 
-    `candidates` is the QuerySet of claims to compare against: by default every claim that is not
-    retracted; public pages pass `Claim.objects.public()` so readers only see public counterparts.
+    `candidates` is the QuerySet of claims to compare against, or `Candidates`: by default every
+    claim that is not retracted; public pages pass `PUBLIC_CANDIDATES` (`Claim.objects.public()`)
+    so readers only see public counterparts.
     A claim found is given as the object passed in `claims` when it is one of them (a page's own
     claims, already loaded, or rows: `curation.rows`), otherwise loaded as a model instance with
     the fields pages show (FIELDS, SOURCE_FIELDS).
@@ -105,6 +129,8 @@ def agreement_for(claims, candidates=None, links=None):
         return result
     if candidates is None:
         candidates = Claim.objects.exclude(status=Claim.Status.RETRACTED)
+    if not isinstance(candidates, Candidates):
+        candidates = Candidates(candidates)
     conflicts = {pk: {} for pk in result}  # claim id -> ids of the others, in a set kept in order
     corroborations = {pk: {} for pk in result}
 
@@ -125,19 +151,17 @@ def agreement_for(claims, candidates=None, links=None):
     attributes = {c.attribute for c in figures}
     wanted = []
     if figures:
-        wanted.append(Q(attribute__in=attributes, value__isnull=False))
+        wanted.append(Q(attribute__in=attributes))  # with a value: checked below
     if linked:
         wanted.append(Q(pk__in=linked))
     pool, organizations = {}, defaultdict(set)
     if wanted:
-        rows = candidates.filter(reduce(or_, wanted)).order_by()
-        columns = ("id", "initiative_id", "attribute", "as_of", "value", "unit", "source_id")
-        if _joins_organizations(candidates):
-            # Joined here, the organisations would be only those the candidates' filter kept.
-            pool = {row[0]: row for row in rows.values_list(*columns)}
+        rows = candidates.queryset.filter(reduce(or_, wanted))
+        if candidates.joins_organizations:
+            pool = {row[0]: row for row in rows}
             organizations = _organizations(list(pool))
         else:
-            for *row, organization_id in rows.values_list(*columns, "organizations"):
+            for *row, organization_id in rows:
                 pool.setdefault(row[0], row)  # a row per organisation of the claim, or one
                 if organization_id is not None:
                     organizations[row[0]].add(organization_id)

@@ -75,33 +75,52 @@ class ClaimRow(Row):
     get_absolute_url = Claim.get_absolute_url
 
 
-def claim_rows(claims, links=False):
+class ClaimRows:
     """
-    The claims of a QuerySet as `ClaimRow`s, each with its `source` as a `SourceRow` (one
-    object per source, shared by its claims), in one query.
+    Claims read as `ClaimRow`s, each with its `source` as a `SourceRow` (one object per source,
+    shared by its claims), in one query.
+
+    The query is shaped once (its columns and joins) and filtered per read, so a page that reads
+    the same shape on every request can keep one: `filter()` clones it and never runs it.
 
     With `links`, each row also has `linked`: the ids of the claims linked to it by hand as
     contradicting it (`Claim.contradicts`), read in the same query (a row per link), for
     `agreement_for(..., links=...)`.
     """
-    columns = CLAIM_FIELDS + tuple(f"source__{name}" for name in SOURCE_FIELDS)
-    if links:
-        columns += ("contradicts",)
-    split, end = len(CLAIM_FIELDS), len(CLAIM_FIELDS) + len(SOURCE_FIELDS)
-    sources, rows = {}, {}
-    for values in claims.values_list(*columns):
-        claim = rows.get(values[0])
-        if claim is None:
-            claim = ClaimRow(zip(CLAIM_FIELDS, values[:split], strict=True))
-            source = sources.get(claim.source_id)
-            if source is None:
-                source = SourceRow(zip(SOURCE_FIELDS, values[split:end], strict=True))
-                source.id = claim.source_id
-                sources[source.id] = source
-            claim.source = source
-            if links:
-                claim.linked = []
-            rows[claim.id] = claim
-        if links and values[-1] is not None:
-            claim.linked.append(values[-1])
-    return list(rows.values())
+
+    def __init__(self, claims, links=False):
+        columns = CLAIM_FIELDS + tuple(f"source__{name}" for name in SOURCE_FIELDS)
+        self.links = links
+        if links:
+            columns += ("contradicts",)
+        self.queryset = claims.values_list(*columns)
+
+    def filter(self, *args, **kwargs):
+        return self.read(self.queryset.filter(*args, **kwargs))
+
+    def read(self, queryset):
+        links = self.links
+        split, end = len(CLAIM_FIELDS), len(CLAIM_FIELDS) + len(SOURCE_FIELDS)
+        sources, rows = {}, {}
+        for values in queryset:
+            claim = rows.get(values[0])
+            if claim is None:
+                claim = ClaimRow(zip(CLAIM_FIELDS, values[:split], strict=True))
+                source = sources.get(claim.source_id)
+                if source is None:
+                    source = SourceRow(zip(SOURCE_FIELDS, values[split:end], strict=True))
+                    source.id = claim.source_id
+                    sources[source.id] = source
+                claim.source = source
+                if links:
+                    claim.linked = []
+                rows[claim.id] = claim
+            if links and values[-1] is not None:
+                claim.linked.append(values[-1])
+        return list(rows.values())
+
+
+def claim_rows(claims, links=False):
+    """The claims of a QuerySet as rows (see `ClaimRows`), in its order."""
+    rows = ClaimRows(claims, links)
+    return rows.read(rows.queryset)
