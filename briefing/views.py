@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
 from curation.agreement import PUBLIC_CANDIDATES, agreement_for
-from curation.models import Briefing, Claim, Initiative, Organization, Source
+from curation.models import Briefing, Claim, Initiative, Organization, Section, Source
 from curation.rows import ClaimRows
 
 from . import cache as page_cache
@@ -89,12 +89,14 @@ def figure_rows(claims):
 # agreement then need not ask for. Shaped once; each page filters a clone.
 CITED_ROWS = ClaimRows(Claim.objects.on_permalink().order_by(), links=True)
 CITED_ROWS_PREVIEW = ClaimRows(Claim.objects.order_by(), links=True)  # staff: drafts too
+# A briefing's sections, ordered by position alone: the default ordering, by briefing first,
+# costs a join.
+SECTIONS = Section.objects.order_by("position", "id")
 
 
 def render_briefing_page(request, briefing, is_home=False):
     preview = request.user.is_staff
-    # Ordered by position alone: the default ordering, by briefing first, costs a join.
-    sections = list(briefing.sections.order_by("position", "id"))
+    sections = list(SECTIONS.filter(briefing_id=briefing.pk))
     keys = list(dict.fromkeys(key for s in sections for key in s.cited_keys()))
     rows = (CITED_ROWS_PREVIEW if preview else CITED_ROWS).filter(key__in=keys)
     claims = {c.key: c for c in rows}

@@ -131,8 +131,8 @@ def agreement_for(claims, candidates=None, links=None):
         candidates = Claim.objects.exclude(status=Claim.Status.RETRACTED)
     if not isinstance(candidates, Candidates):
         candidates = Candidates(candidates)
-    conflicts = {pk: {} for pk in result}  # claim id -> ids of the others, in a set kept in order
-    corroborations = {pk: {} for pk in result}
+    # Claim id -> ids of the others, in a set kept in order (most claims have none).
+    conflicts, corroborations = defaultdict(dict), defaultdict(dict)
 
     # Linked by hand (`Claim.contradicts`, symmetrical: a link from X to Y is also stored from
     # Y to X). Which of the linked claims are candidates is asked with the figures below.
@@ -210,11 +210,12 @@ def agreement_for(claims, candidates=None, links=None):
         missing = Claim.objects.filter(pk__in=found - others.keys()).select_related("source")
         missing = missing.only(*FIELDS, *SOURCE_FIELDS).order_by()
         others.update((other.pk, other) for other in missing)
-    for pk, agreement in result.items():
-        agreement.conflicts = sorted(
-            (others[i] for i in conflicts[pk] if i in others), key=lambda c: c.key
-        )
-        agreement.corroborations = sorted(
-            (others[i] for i in corroborations[pk] if i in others), key=lambda c: c.key
-        )
+    for pk, ids in conflicts.items():
+        result[pk].conflicts = sorted((others[i] for i in ids if i in others), key=_key)
+    for pk, ids in corroborations.items():
+        result[pk].corroborations = sorted((others[i] for i in ids if i in others), key=_key)
     return result
+
+
+def _key(claim):
+    return claim.key

@@ -192,9 +192,14 @@ def test_hostile_markdown_and_fields_render_inert(client):
         title=HOSTILE,
         standfirst=HOSTILE,
     )
+    f.SectionFactory(briefing=briefing, position=9, title=HOSTILE, body="A part [[fund]].")
 
     html = client.get(briefing.get_absolute_url()).content.decode()
 
+    # The section's title, in the contents and as its heading, escaped.
+    anchor, escaped = "scriptalertxscriptimg-srcx-onerroralert1", "&lt;script&gt;alert(&quot;"
+    assert f'<li><a href="#{anchor}">{escaped}' in html
+    assert f'<h2 id="{anchor}-title">{escaped}' in html
     assert "<script>alert" not in html
     assert "<img" not in html
     assert "onclick" not in html and 'onerror="' not in html

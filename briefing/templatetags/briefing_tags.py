@@ -194,12 +194,13 @@ def render_briefing(sections, claims, agreement=None, preview=False):
     return Document(rendered, list(citations.notes.values()))
 
 
-# Notes and the sources table ---------------------------------------------------------------------
+# Sections, notes and the sources table ----------------------------------------------------------
 #
 # A long briefing has hundreds of notes: they are rendered here, in Python, rather than by an
-# include per note, which cost most of the page's time. The markup is that of the includes the
-# other pages still use (`source_ref.html`, `claim_badges.html`, `grade.html`), and
-# tests/test_briefing_render.py holds the two to the same output.
+# include per note, which cost most of the page's time; so are its sections and contents, whose
+# variables cost more than the rest of the page's template. The notes' markup is that of the
+# includes the other pages still use (`source_ref.html`, `claim_badges.html`, `grade.html`),
+# and tests/test_briefing_render.py holds the two to the same output.
 
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 _PLACEHOLDER = "slug-placeholder"
@@ -418,6 +419,33 @@ class NotesRenderer:
             f"  <td>{self.grade(source)}</td>\n"
             "</tr>\n"
         )
+
+
+@register.simple_tag
+def briefing_contents(document):
+    """The table of contents' items: a link to each section."""
+    return mark_safe(
+        "".join(
+            f'<li><a href="#{_escape(part.anchor)}">{_e(part.section.title)}</a></li>'
+            for part in document.sections
+        )
+    )
+
+
+@register.simple_tag
+def briefing_sections(document):
+    """The sections: each a <section> with its heading and its Markdown, rendered."""
+    return mark_safe("".join(_section(part) for part in document.sections))
+
+
+def _section(part):
+    anchor = _escape(part.anchor)
+    return (
+        f'<section class="report-section" id="{anchor}" aria-labelledby="{anchor}-title">\n'
+        f'  <h2 id="{anchor}-title">{_e(part.section.title)}</h2>\n'
+        f'  <div class="prose">{part.html}</div>\n'
+        "</section>\n"
+    )
 
 
 @register.simple_tag
