@@ -9,7 +9,7 @@ from collections import defaultdict
 from functools import wraps
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
@@ -92,11 +92,20 @@ CITED_ROWS_PREVIEW = ClaimRows(Claim.objects.order_by(), links=True)  # staff: d
 # A briefing's sections, ordered by position alone: the default ordering, by briefing first,
 # costs a join.
 SECTIONS = Section.objects.order_by("position", "id")
+LATEST = Briefing.objects.public().order_by("-edition_date", "-published_at")
+# The home page: the latest briefing's sections, each with its briefing, in one query.
+HOME_SECTIONS = SECTIONS.select_related("briefing").filter(
+    briefing=Subquery(LATEST.values("pk")[:1])
+)
+# A briefing's page: its sections, each with the briefing, in one query (drafts for staff).
+SECTIONS_BY_SLUG = SECTIONS.select_related("briefing")
+PUBLIC_SECTIONS_BY_SLUG = SECTIONS_BY_SLUG.filter(briefing__status=Briefing.Status.PUBLISHED)
 
 
-def render_briefing_page(request, briefing, is_home=False):
+def render_briefing_page(request, briefing, sections=None, is_home=False):
     preview = request.user.is_staff
-    sections = list(SECTIONS.filter(briefing_id=briefing.pk))
+    if sections is None:
+        sections = list(SECTIONS.filter(briefing_id=briefing.pk))
     keys = list(dict.fromkeys(key for s in sections for key in s.cited_keys()))
     rows = (CITED_ROWS_PREVIEW if preview else CITED_ROWS).filter(key__in=keys)
     claims = {c.key: c for c in rows}
@@ -116,10 +125,11 @@ def render_briefing_page(request, briefing, is_home=False):
 
 @reader_page
 def home(request):
-    briefing = Briefing.objects.public().order_by("-edition_date", "-published_at").first()
+    sections = list(HOME_SECTIONS.all())
+    briefing = sections[0].briefing if sections else LATEST.first()  # or it has no sections
     if briefing is None:
         return render(request, "briefing/no_briefing.html")
-    return render_briefing_page(request, briefing, is_home=True)
+    return render_briefing_page(request, briefing, sections or None, is_home=True)
 
 
 @reader_page
@@ -130,6 +140,12 @@ def briefing_list(request):
 
 @reader_page
 def briefing_detail(request, slug):
+    sections = visible(request, SECTIONS_BY_SLUG, PUBLIC_SECTIONS_BY_SLUG).filter(
+        briefing__slug=slug
+    )
+    sections = list(sections)
+    if sections:
+        return render_briefing_page(request, sections[0].briefing, sections)
     briefing = get_object_or_404(
         visible(request, Briefing.objects, Briefing.objects.public()), slug=slug
     )

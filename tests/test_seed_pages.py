@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 # The most queries each page may run, whatever the amount of content (what each runs now).
 BOUNDS = {
-    "home": 4,
-    "briefing": 4,
+    "home": 3,
+    "briefing": 3,
     "briefings": 2,
     "claims": 8,
     "claim": 7,
