@@ -168,7 +168,7 @@ def bench_render(env, args):
         if "stack" in rounds[0]:
             table[scale]["stack"] = {
                 k: statistics.median(r["stack"][k] for r in rounds)
-                for k in ("cached_ms", "uncached_ms")
+                for k in ("cached_ms", "uncached_ms", "round_trip_ms", "round_trip_after_work_ms")
             }
     first, last = scales[0], scales[-1]
     fixed = all(len({table[s][page]["queries"] for s in scales}) == 1 for page in pages)
@@ -192,7 +192,9 @@ def bench_render(env, args):
         )
     detail.append(
         f"briefing through the stack at {first}x: cached {stack['cached_ms']:.2f} ms, "
-        f"uncached {stack['uncached_ms']:.1f} ms"
+        f"uncached {stack['uncached_ms']:.1f} ms ({table[first]['briefing']['queries']} queries); "
+        f"a database round trip (SELECT 1) {stack['round_trip_ms']:.2f} ms back to back, "
+        f"{stack['round_trip_after_work_ms']:.2f} ms after 5 ms of work in the client"
     )
     queries = ", ".join(
         f"{page} {'/'.join(str(table[s][page]['queries']) for s in scales)}" for page in pages

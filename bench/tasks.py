@@ -284,8 +284,37 @@ def task_probe_render(args):
     result["stack"] = {
         "cached_ms": statistics.median(cached) * 1000,
         "uncached_ms": statistics.median(uncached) * 1000,
+        **round_trips(args.reps * 40),
     }
     print(json.dumps(result))
+
+
+def round_trips(samples):
+    """
+    What one database round trip (SELECT 1) costs: back to back, and after 5 ms of work in the
+    client, as a page's queries come between its Python. With a database server, the second
+    also waits for the server's process to wake, which a virtual machine can make slow.
+    """
+
+    def select_one():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+    def work(seconds):
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            pass
+
+    after_work, back_to_back = [], []
+    for _ in range(samples):
+        work(0.005)
+        after_work.append(timed(select_one))
+        back_to_back.append(timed(select_one))
+    return {
+        "round_trip_ms": statistics.median(back_to_back) * 1000,
+        "round_trip_after_work_ms": statistics.median(after_work) * 1000,
+    }
 
 
 # Admin ------------------------------------------------------------------------------------------
