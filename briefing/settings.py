@@ -10,7 +10,6 @@ DJANGO_CLIENT_IP_HEADER  behind a proxy: the header naming the client (see Login
 CACHE_URL           default: LocMem, per process; redis://host:6379/0 for Redis (shared)
 DATABASE_CONN_MAX_AGE  seconds a process keeps its database connection (default: 60; 0 with
                     debug, as the development server runs each request in a thread of its own)
-DATABASE_PREPARED_STATEMENTS  PostgreSQL: 0 to bind parameters in the client and prepare nothing
 """
 
 import os
@@ -139,15 +138,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory test database
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A server that is down is a clear error within seconds, never a hang.
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    options.setdefault("connect_timeout", 5)
-    # Parameters bound by the server, and a statement run a few times on a connection prepared,
-    # so its plan is reused: a page runs the same statements on every request, and planning
-    # them cost more than running them. A pooler in transaction mode that does not keep
-    # prepared statements (PgBouncer before 1.21) needs DATABASE_PREPARED_STATEMENTS=0.
-    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
-        options.setdefault("server_side_binding", True)
-        options.setdefault("prepare_threshold", 5)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

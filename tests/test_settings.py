@@ -154,34 +154,3 @@ def test_production_keeps_its_database_connection_from_one_request_to_the_next(t
         # Checked before it is reused: the next request gets a new connection, not an error.
         assert dropped.returncode == 0, dropped.stderr
         assert dropped.stdout.split() == ["1", "False"]
-
-
-# The same statement six times on one connection, then: how many statements are prepared?
-PREPARED = (
-    "from django.db import connection;"
-    "cursor = connection.cursor();"
-    "[cursor.execute('SELECT %s::int + 1', [n]) for n in range(6)];"
-    "cursor.execute('SELECT count(*) FROM pg_prepared_statements'); print(cursor.fetchone()[0])"
-)
-
-
-def test_postgresql_prepares_the_statements_a_process_runs_again_and_again(tmp_path):
-    """A page's statements are the same on every request: planned once per connection."""
-    url = database_like_the_suites(tmp_path)
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        # The options are PostgreSQL's alone: SQLite would refuse them.
-        options = (
-            "from django.db import connection; print(sorted(connection.settings_dict['OPTIONS']))"
-        )
-        result = run_django(options, DJANGO_DEBUG="1", DATABASE_URL=url)
-        assert result.returncode == 0, result.stderr
-        assert "prepare_threshold" not in result.stdout and "timeout" in result.stdout
-        return
-    prepared = run_django(PREPARED, DJANGO_DEBUG="1", DATABASE_URL=url)
-    # Behind a pooler in transaction mode that cannot keep them.
-    off = run_django(PREPARED, DJANGO_DEBUG="1", DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="0")
-
-    assert prepared.returncode == 0, prepared.stderr
-    assert int(prepared.stdout) >= 1
-    assert off.returncode == 0, off.stderr
-    assert int(off.stdout) == 0
