@@ -113,7 +113,7 @@ def agreement_for(claims, candidates=None, links=None):
     claims, already loaded, or rows: `curation.rows`), otherwise loaded as a model instance with
     the fields pages show (FIELDS, SOURCE_FIELDS).
 
-    `links`, if the caller has read them with the claims (`rows.claim_rows(..., links=True)`):
+    `links`, if the caller has read them with the claims (`rows.ClaimRows(..., links=True)`):
     {claim id: ids of the claims linked to it by hand as contradicting it}, for each of `claims`.
 
     At most four queries, however many claims are asked about: the contradictions linked by

@@ -96,13 +96,11 @@ class ClaimRows:
         self.queryset = claims.values_list(*columns)
 
     def filter(self, *args, **kwargs):
-        return self.read(self.queryset.filter(*args, **kwargs))
-
-    def read(self, queryset):
+        """The rows of the claims these filters keep (none: every claim of the query)."""
         links = self.links
         split, end = len(CLAIM_FIELDS), len(CLAIM_FIELDS) + len(SOURCE_FIELDS)
         sources, rows = {}, {}
-        for values in queryset:
+        for values in self.queryset.filter(*args, **kwargs):
             claim = rows.get(values[0])
             if claim is None:
                 claim = ClaimRow(zip(CLAIM_FIELDS, values[:split], strict=True))
@@ -118,9 +116,3 @@ class ClaimRows:
             if links and values[-1] is not None:
                 claim.linked.append(values[-1])
         return list(rows.values())
-
-
-def claim_rows(claims, links=False):
-    """The claims of a QuerySet as rows (see `ClaimRows`), in its order."""
-    rows = ClaimRows(claims, links)
-    return rows.read(rows.queryset)

@@ -7,7 +7,7 @@ import pytest
 
 from curation.agreement import agreement_for
 from curation.models import Claim
-from curation.rows import claim_rows
+from curation.rows import ClaimRows
 from tests import factories
 from tests.factories import SOURCE_TEXT
 
@@ -187,7 +187,7 @@ def test_candidates_filtered_on_organisations_still_compare_whole_sets_of_organi
 def test_links_read_with_the_claims_give_the_same_answer_in_one_query_less(
     scheme, django_assert_num_queries
 ):
-    """`claim_rows(..., links=True)` reads the hand-made links; agreement need not ask again."""
+    """`ClaimRows(..., links=True)` reads the hand-made links; agreement need not ask again."""
     big = figure("budget-3bn", "3000000000", initiative=scheme)
     figure("budget-500m", "500000000", initiative=scheme)
     founded = factories.ClaimFactory(key="founded-2004")
@@ -200,9 +200,10 @@ def test_links_read_with_the_claims_give_the_same_answer_in_one_query_less(
     def answer(result):
         return {pk: (a.conflict_keys, a.corroboration_keys) for pk, a in sorted(result.items())}
 
-    expected = answer(agreement_for(claim_rows(queryset), candidates=Claim.objects.public()))
+    plain = ClaimRows(queryset).filter()
+    expected = answer(agreement_for(plain, candidates=Claim.objects.public()))
     with django_assert_num_queries(1):
-        rows = claim_rows(queryset, links=True)
+        rows = ClaimRows(queryset, links=True).filter()
     assert sorted(r.key for r in rows) == ["budget-3bn", "built-from-1999", "founded-2004"]
     assert sorted(next(r for r in rows if r.pk == founded.pk).linked) == sorted(
         [built.pk, planned.pk]
