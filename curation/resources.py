@@ -59,9 +59,9 @@ Speed
     claim's quote offsets, found by its `clean()`; a source's text hash); see "Saving" in
     `CsvResource`. Changed rows are saved one by one with `save()`, as in the admin, and
     briefings, sections and contradictions always are (their saves publish, cite and link).
-    Each imported row gets one history record with its links, written for the whole file at
-    once. Without a preview to show (the commands), no diff is built; unchanged rows are still
-    compared and skipped.
+    Each imported row gets one history record with its links, copied from the saved rows by
+    the database for the whole file at once (`record_history`). Without a preview to show (the
+    commands), no diff is built; unchanged rows are still compared and skipped.
 """
 
 import csv
@@ -80,8 +80,17 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import NOT_PROVIDED, F
+from django.db import connections, transaction
+from django.db.models import (
+    NOT_PROVIDED,
+    CharField,
+    DateTimeField,
+    F,
+    OuterRef,
+    Subquery,
+    Value,
+)
+from django.utils import timezone
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
@@ -622,6 +631,23 @@ def derived(name):
     return fields.Field(column_name=name, readonly=True, dehydrate_method=f"dehydrate_{name}")
 
 
+# Writing ----------------------------------------------------------------------------------------
+
+
+def insert_select(model, rows):
+    """
+    INSERT into `model`'s table the rows of `rows`, a `values()` queryset whose names are
+    `model`'s fields (attnames), in one statement run by the database: INSERT ... SELECT.
+    """
+    using = rows.db
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in rows.query.selected)
+    select, params = rows.query.get_compiler(using).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {select}", params)
+
+
 # Resources --------------------------------------------------------------------------------------
 
 
@@ -1088,21 +1114,13 @@ class CsvResource(resources.ModelResource):
             through = field.remote_field.through
             source = through._meta.get_field(field.m2m_field_name()).attname
             target = through._meta.get_field(field.m2m_reverse_field_name()).attname
-            per_instance = [
-                [
-                    through(**{source: instance.pk, target: obj.pk})
-                    for obj in instance.__dict__.get("_imported_relations", {}).get(name, ())
-                ]
+            links = [
+                through(**{source: instance.pk, target: obj.pk})
                 for instance in instances
+                for obj in instance.__dict__.get("_imported_relations", {}).get(name, ())
             ]
-            links = [link for row_links in per_instance for link in row_links]
             if links:
                 through.objects.bulk_create(links, batch_size=1000)
-            if not links or links[0].pk is not None:
-                # The links as inserted, ids included, for the history records (`record_history`
-                # reads them back from the database where it does not know them).
-                for instance, row_links in zip(instances, per_instance, strict=True):
-                    instance.__dict__.setdefault("_inserted_links", {})[name] = row_links
 
     def history_manager(self):
         return self._history_manager
@@ -1110,44 +1128,65 @@ class CsvResource(resources.ModelResource):
     def record_history(self):
         """
         Write the history records of the rows saved so far, as django-simple-history would
-        have on each save, with a snapshot of each row's many-to-many links: in a few queries
-        for the whole file (its public bulk API) instead of several per row.
+        have on each save, each with a snapshot of its row's many-to-many links. The database
+        copies them from the rows as saved (INSERT ... SELECT, one statement per 500 rows and
+        one more per relation), so no record is built in Python: built and inserted with
+        `bulk_history_create` they cost more than the import's own INSERTs. The records of one
+        file share one time and one user (the request's, as for a save in the admin).
         """
         saved, self._unrecorded = self._unrecorded, []
         manager = self.history_manager()
-        if not saved or manager is None:
+        if not saved or manager is None or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
             return
-        records = []
-        for update in (False, True):
-            batch = [i for i in saved if i._created_by_import is not update]
-            if batch:
-                records += manager.bulk_history_create(batch, update=update, batch_size=500) or []
         history_model = manager.model
-        record_for = {
-            getattr(record, self._meta.model._meta.pk.attname): record for record in records
-        }
-        for field in history_model._history_m2m_fields:
-            through = field.remote_field.through
-            owner = history_utils.get_m2m_field_name(field)
-            link_model = getattr(history_model, field.name).model
-            names = [f.attname for f in through._meta.fields]
-            links = []
-            known = set()
-            for instance in saved:
-                inserted = instance.__dict__.get("_inserted_links", {})
-                if field.name in inserted and instance.pk in record_for:
-                    known.add(instance.pk)
-                    record = record_for[instance.pk]
-                    for link in inserted[field.name]:
-                        values = {name: getattr(link, name) for name in names}
-                        links.append(link_model(history_id=record.pk, **values))
-            ids = sorted(set(record_for) - known)
+        model = self._meta.model
+        using = self.get_db_connection_name()
+        when = timezone.now()
+        user = history_model.get_default_history_user(saved[0])
+        user_field = history_model._meta.get_field("history_user").target_field
+        connection = connections[using]
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # PostgreSQL costs these statements from statistics taken before the file's rows
+            # were written, far above what they cost, and would compile each one to machine
+            # code first (JIT, 100-250 ms a statement, more than running it): not for the rest
+            # of this transaction.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        for update in (False, True):
+            ids = [i.pk for i in saved if i._created_by_import is not update]
             for start in range(0, len(ids), 500):
-                rows = through.objects.filter(**{f"{owner}__in": ids[start : start + 500]})
-                for values in rows.values_list(*names):
-                    values = dict(zip(names, values, strict=True))
-                    links.append(link_model(history=record_for[values[f"{owner}_id"]], **values))
-            link_model.objects.bulk_create(links, batch_size=500)
+                chunk = ids[start : start + 500]
+                rows = model._base_manager.db_manager(using).filter(pk__in=chunk)
+                insert_select(
+                    history_model,
+                    rows.values(
+                        *[f.attname for f in history_model.tracked_fields],
+                        history_date=Value(when, DateTimeField()),
+                        history_type=Value("~" if update else "+", CharField()),
+                        history_user_id=Value(getattr(user, "pk", None), user_field),
+                        history_change_reason=Value("", CharField()),
+                    ),
+                )
+                for field in history_model._history_m2m_fields:
+                    through = field.remote_field.through
+                    owner = history_utils.get_m2m_field_name(field)
+                    # The row's latest record: the one just written (the row was written in
+                    # this transaction, so no other can record it before this one commits).
+                    record = history_model._base_manager.db_manager(using).filter(
+                        **{model._meta.pk.attname: OuterRef(f"{owner}_id")}
+                    )
+                    links = through._base_manager.db_manager(using).filter(
+                        **{f"{owner}__in": chunk}
+                    )
+                    insert_select(
+                        getattr(history_model, field.name).model,
+                        links.values(
+                            *[f.attname for f in through._meta.fields],
+                            history_id=Subquery(
+                                record.order_by("-history_id").values("history_id")[:1]
+                            ),
+                        ),
+                    )
 
     # Export -------------------------------------------------------------------------------------
 

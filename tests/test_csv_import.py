@@ -430,7 +430,7 @@ def upload(client, model, name, data, resource="0"):
     )
 
 
-def test_the_admin_import_previews_then_imports_on_confirmation(admin_client, source):
+def test_the_admin_import_previews_then_imports_on_confirmation(admin_client, admin_user, source):
     # In review: an importer may not verify claims they bring in themselves (self-review).
     data = claims_csv(claim_row(status="in_review"), claim_row("claim-b", status="in_review"))
     data = data.encode()
@@ -446,8 +446,9 @@ def test_the_admin_import_previews_then_imports_on_confirmation(admin_client, so
     )
     assert response.status_code == 302
     assert Claim.objects.count() == 2
-    # Imported claims carry who imported them.
+    # Imported claims carry who imported them, and so do their history records.
     assert Claim.objects.get(key="claim-a").created_by is not None
+    assert [r.history_user for r in Claim.history.all()] == [admin_user, admin_user]
 
 
 def test_the_admin_import_lists_every_bad_row_and_offers_no_confirmation(admin_client, source):
@@ -539,6 +540,40 @@ def test_each_imported_row_gets_one_history_record_with_its_links(source):
     assert [link.topic.slug for link in record.topics.all()] == ["compute"]
     assert [link.organization.slug for link in record.organizations.all()] == ["cyberport"]
     import_csv(resources.ClaimResource, claims_csv(claim_row(organizations="", topics="compute")))
-    latest = claim.history.first()
-    assert (claim.history.count(), latest.history_type) == (2, "~")
+    latest, first = claim.history.all()
+    assert (latest.history_type, first.history_type) == ("~", "+")
     assert not latest.organizations.exists()
+    assert [link.organization.slug for link in first.organizations.all()] == ["cyberport"]
+
+
+def test_each_history_record_of_an_import_is_its_row_as_saved(source, monkeypatch):
+    # Chunks of 2 rows; several values, links and empty cells; new rows and a changed one.
+    monkeypatch.setattr(resources.ClaimResource._meta, "batch_size", 2)
+    for slug in ("compute", "talent"):
+        factories.TopicFactory(slug=slug)
+    factories.OrganizationFactory(slug="cyberport")
+    import_csv(resources.ClaimResource, claims_csv(claim_row("claim-old", topics="talent")))
+    rows = [
+        claim_row("claim-a", topics="compute;talent", organizations="cyberport"),
+        claim_row("claim-b", value="", unit="", as_of="", attribute="", kind="fact"),
+        claim_row("claim-c", topics="talent", status="in_review", value="12.5"),
+        claim_row("claim-old", topics="compute", status_note="Changed."),
+    ]
+    result = import_csv(resources.ClaimResource, claims_csv(*rows))
+    assert result.totals["new"] == 3 and result.totals["update"] == 1, problems(result)
+    tracked = [f.attname for f in Claim.history.model.tracked_fields]
+    for claim in Claim.objects.all():
+        record = claim.history.first()
+        assert record.history_type == ("~" if claim.key == "claim-old" else "+")
+        assert record.history_date >= claim.updated_at
+        assert [getattr(record, n) for n in tracked] == [getattr(claim, n) for n in tracked]
+        assert sorted(link.topic.slug for link in record.topics.all()) == sorted(
+            t.slug for t in claim.topics.all()
+        )
+        assert sorted(link.organization_id for link in record.organizations.all()) == sorted(
+            o.pk for o in claim.organizations.all()
+        )
+    assert Claim.history.count() == 5
+    assert [link.topic.slug for link in Claim.history.earliest("history_id").topics.all()] == [
+        "talent"
+    ]
