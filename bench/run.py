@@ -4,8 +4,9 @@
 Generates its own data, runs the import, render, admin and serve (gunicorn + wrk, and nginx
 where installed) benchmarks, prints a table and writes bench/results.json. SQLite in a temporary
 directory by default; with DATABASE_URL=postgres://…/NAME, PostgreSQL databases NAME (import,
-serve) and NAME_r1, NAME_r10, NAME_r100, NAME_a1000, NAME_a100000 (render and admin sizes),
-dropped and created afresh. See bench/README.md.
+serve), dropped and created afresh and left with the last data, and NAME_r1, NAME_r10,
+NAME_r100, NAME_a1000, NAME_a100000 (render and admin sizes), created for the run and dropped at
+its end. See bench/README.md.
 """
 
 import argparse
@@ -40,6 +41,7 @@ class Env:
         self.work = work
         self.base_url = os.environ.get("DATABASE_URL", "")
         self.postgres = self.base_url.startswith(("postgres://", "postgresql://"))
+        self.created = []  # PostgreSQL databases made for this run (see `database`)
         self.vars = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "briefing.settings",
@@ -65,11 +67,27 @@ class Env:
         parts = urlsplit(self.base_url)
         base_name = parts.path.lstrip("/")
         db_name = base_name if name == "main" else f"{base_name}_{name}"
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{db_name}"')
+        if name != "main":
+            self.created.append(db_name)
         return urlunsplit(parts._replace(path="/" + db_name))
+
+    @property
+    def admin_url(self):
+        return urlunsplit(urlsplit(self.base_url)._replace(path="/postgres"))
+
+    def drop_created(self):
+        """Drop the databases this run created next to the one DATABASE_URL names."""
+        if not self.created:
+            return
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            for db_name in self.created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        self.created = []
 
     def run(self, database_url, *args, check=True):
         env = {**self.vars, "DATABASE_URL": database_url}
@@ -570,6 +588,7 @@ def main():
             sections[name] = benches[name](env, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        env.drop_created()
     print_table(env.engine, sections)
     results = {
         "engine": env.engine,
