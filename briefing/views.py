@@ -15,6 +15,7 @@ from django.utils.cache import patch_cache_control
 
 from curation.agreement import PUBLIC_CANDIDATES, agreement_for
 from curation.models import Briefing, Claim, Initiative, Organization, Section, Source
+from curation.queries import CompiledQuery, Param
 from curation.rows import ClaimRows
 
 from . import cache as page_cache
@@ -86,28 +87,55 @@ def figure_rows(claims):
 
 # What a briefing page reads of the claims it cites: plain rows (a briefing cites hundreds of
 # claims, and the page only reads them), with the claims they are linked to by hand, which
-# agreement then need not ask for. Shaped once; each page filters a clone.
-CITED_ROWS = ClaimRows(Claim.objects.on_permalink().order_by(), links=True)
-CITED_ROWS_PREVIEW = ClaimRows(Claim.objects.order_by(), links=True)  # staff: drafts too
-# A briefing's sections, ordered by position alone: the default ordering, by briefing first,
-# costs a join.
-SECTIONS = Section.objects.order_by("position", "id")
+# agreement then need not ask for. Its queries are compiled once (`curation.queries`): building
+# and compiling them cost as much as the database took to answer.
+CITED = Claim.objects.filter(key__any_of=Param("keys")).order_by()
+CITED_ROWS = ClaimRows(CITED.on_permalink(), links=True)
+CITED_ROWS_PREVIEW = ClaimRows(CITED, links=True)  # staff: drafts too
+
+
+class BriefingSections:
+    """
+    A briefing's sections, each with its briefing, as `select_related("briefing")` would give
+    them, from a query compiled once and run with its `Param`s; ordered by position alone (the
+    default ordering, by briefing first, costs a join).
+    """
+
+    SECTION = Section._meta.concrete_fields
+    BRIEFING = Briefing._meta.concrete_fields
+
+    def __init__(self, sections):
+        columns = [f.name for f in self.SECTION] + [f"briefing__{f.name}" for f in self.BRIEFING]
+        self.query = CompiledQuery(sections.order_by("position", "id").values_list(*columns))
+
+    def read(self, **values):
+        using, split = self.query.queryset.db, len(self.SECTION)
+        section_names = [f.attname for f in self.SECTION]
+        briefing_names = [f.attname for f in self.BRIEFING]
+        briefing, sections = None, []
+        for row in self.query.rows(**values):
+            if briefing is None:  # one briefing: its sections share it
+                briefing = Briefing.from_db(using, briefing_names, row[split:])
+            section = Section.from_db(using, section_names, row[:split])
+            section.briefing = briefing
+            sections.append(section)
+        return sections
+
+
 LATEST = Briefing.objects.public().order_by("-edition_date", "-published_at")
-# The home page: the latest briefing's sections, each with its briefing, in one query.
-HOME_SECTIONS = SECTIONS.select_related("briefing").filter(
-    briefing=Subquery(LATEST.values("pk")[:1])
+# The home page: the latest briefing's sections.
+HOME_SECTIONS = BriefingSections(Section.objects.filter(briefing=Subquery(LATEST.values("pk")[:1])))
+# A briefing's page: its sections (drafts' too, for staff).
+SECTIONS_BY_SLUG = BriefingSections(Section.objects.filter(briefing__slug=Param("slug")))
+PUBLIC_SECTIONS_BY_SLUG = BriefingSections(
+    Section.objects.filter(briefing__slug=Param("slug"), briefing__status=Briefing.Status.PUBLISHED)
 )
-# A briefing's page: its sections, each with the briefing, in one query (drafts for staff).
-SECTIONS_BY_SLUG = SECTIONS.select_related("briefing")
-PUBLIC_SECTIONS_BY_SLUG = SECTIONS_BY_SLUG.filter(briefing__status=Briefing.Status.PUBLISHED)
 
 
-def render_briefing_page(request, briefing, sections=None, is_home=False):
+def render_briefing_page(request, briefing, sections, is_home=False):
     preview = request.user.is_staff
-    if sections is None:
-        sections = list(SECTIONS.filter(briefing_id=briefing.pk))
     keys = list(dict.fromkeys(key for s in sections for key in s.cited_keys()))
-    rows = (CITED_ROWS_PREVIEW if preview else CITED_ROWS).filter(key__in=keys)
+    rows = (CITED_ROWS_PREVIEW if preview else CITED_ROWS).read(keys=keys)
     claims = {c.key: c for c in rows}
     shown = [c for c in rows if preview or c.is_public]
     agreement = agreement_for(
@@ -125,11 +153,11 @@ def render_briefing_page(request, briefing, sections=None, is_home=False):
 
 @reader_page
 def home(request):
-    sections = list(HOME_SECTIONS.all())
+    sections = HOME_SECTIONS.read()
     briefing = sections[0].briefing if sections else LATEST.first()  # or it has no sections
     if briefing is None:
         return render(request, "briefing/no_briefing.html")
-    return render_briefing_page(request, briefing, sections or None, is_home=True)
+    return render_briefing_page(request, briefing, sections, is_home=True)
 
 
 @reader_page
@@ -140,16 +168,14 @@ def briefing_list(request):
 
 @reader_page
 def briefing_detail(request, slug):
-    sections = visible(request, SECTIONS_BY_SLUG, PUBLIC_SECTIONS_BY_SLUG).filter(
-        briefing__slug=slug
-    )
-    sections = list(sections)
+    sections = SECTIONS_BY_SLUG if request.user.is_staff else PUBLIC_SECTIONS_BY_SLUG
+    sections = sections.read(slug=slug)
     if sections:
         return render_briefing_page(request, sections[0].briefing, sections)
     briefing = get_object_or_404(
         visible(request, Briefing.objects, Briefing.objects.public()), slug=slug
     )
-    return render_briefing_page(request, briefing)
+    return render_briefing_page(request, briefing, sections)  # one without sections
 
 
 # Claims ---------------------------------------------------------------------------------------

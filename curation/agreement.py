@@ -13,12 +13,11 @@ that are not figures; those links count as conflicts too.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 
 from django.db.models import Q
 
 from .models import Claim
+from .queries import CompiledQuery, Param
 
 
 @dataclass
@@ -85,9 +84,10 @@ COLUMNS = ("id", "initiative_id", "attribute", "as_of", "value", "unit", "source
 
 class Candidates:
     """
-    The claims `agreement_for` compares against, as a query shaped once (its columns and the
-    join to the claims' organisations) and filtered per call: a page that asks on every request
-    keeps one (`PUBLIC_CANDIDATES`).
+    The claims `agreement_for` compares against, as a query shaped and compiled once (its
+    columns, the join to the claims' organisations, and the figures' attributes and linked
+    claims it looks for, as parameters: `curation.queries`) and run per call: a page that asks
+    on every request keeps one (`PUBLIC_CANDIDATES`).
     """
 
     def __init__(self, queryset):
@@ -95,7 +95,12 @@ class Candidates:
         # then they are read on their own.
         self.joins_organizations = _joins_organizations(queryset)
         columns = COLUMNS if self.joins_organizations else (*COLUMNS, "organizations")
-        self.queryset = queryset.order_by().values_list(*columns)
+        wanted = Q(attribute__any_of=Param("attributes")) | Q(pk__any_of=Param("linked"))
+        self.query = CompiledQuery(queryset.order_by().values_list(*columns).filter(wanted))
+
+    def rows(self, attributes, linked):
+        """Candidate figures with one of these attributes, and candidates among these ids."""
+        return self.query.rows(attributes=sorted(attributes), linked=sorted(linked))
 
 
 # Readers only see public counterparts.
@@ -149,14 +154,9 @@ def agreement_for(claims, candidates=None, links=None):
     # The candidates: figures with an attribute of these figures, and the claims linked to these.
     figures = [c for c in claims if c.attribute and c.value is not None]
     attributes = {c.attribute for c in figures}
-    wanted = []
-    if figures:
-        wanted.append(Q(attribute__in=attributes))  # with a value: checked below
-    if linked:
-        wanted.append(Q(pk__in=linked))
     pool, organizations = {}, defaultdict(set)
-    if wanted:
-        rows = candidates.queryset.filter(reduce(or_, wanted))
+    if attributes or linked:
+        rows = candidates.rows(attributes, linked)  # figures with a value: checked below
         if candidates.joins_organizations:
             pool = {row[0]: row for row in rows}
             organizations = _organizations(list(pool))

@@ -11,6 +11,7 @@ not know which they were given. Nothing saves a row.
 """
 
 from .models import Claim, Source
+from .queries import CompiledQuery
 
 # What a briefing's notes and sources table show of a claim and of its source.
 CLAIM_FIELDS = (
@@ -80,8 +81,9 @@ class ClaimRows:
     Claims read as `ClaimRow`s, each with its `source` as a `SourceRow` (one object per source,
     shared by its claims), in one query.
 
-    The query is shaped once (its columns and joins) and filtered per read, so a page that reads
-    the same shape on every request can keep one: `filter()` clones it and never runs it.
+    The query is shaped and compiled once (`curation.queries.CompiledQuery`) and run per read
+    with the values of its `Param`s, so a page that reads the same shape on every request keeps
+    one: `ClaimRows(Claim.objects.filter(key__any_of=Param("keys")))`, then `read(keys=[...])`.
 
     With `links`, each row also has `linked`: the ids of the claims linked to it by hand as
     contradicting it (`Claim.contradicts`), read in the same query (a row per link), for
@@ -93,26 +95,26 @@ class ClaimRows:
         self.links = links
         if links:
             columns += ("contradicts",)
-        self.queryset = claims.values_list(*columns)
+        self.query = CompiledQuery(claims.values_list(*columns))
 
-    def filter(self, *args, **kwargs):
-        """The rows of the claims these filters keep (none: every claim of the query)."""
+    def read(self, **values):
+        """The rows of the claims the query keeps, run with `values` for its `Param`s."""
         links = self.links
         split, end = len(CLAIM_FIELDS), len(CLAIM_FIELDS) + len(SOURCE_FIELDS)
         sources, rows = {}, {}
-        for values in self.queryset.filter(*args, **kwargs):
-            claim = rows.get(values[0])
+        for row in self.query.rows(**values):
+            claim = rows.get(row[0])
             if claim is None:
-                claim = ClaimRow(zip(CLAIM_FIELDS, values[:split], strict=True))
+                claim = ClaimRow(zip(CLAIM_FIELDS, row[:split], strict=True))
                 source = sources.get(claim.source_id)
                 if source is None:
-                    source = SourceRow(zip(SOURCE_FIELDS, values[split:end], strict=True))
+                    source = SourceRow(zip(SOURCE_FIELDS, row[split:end], strict=True))
                     source.id = claim.source_id
                     sources[source.id] = source
                 claim.source = source
                 if links:
                     claim.linked = []
                 rows[claim.id] = claim
-            if links and values[-1] is not None:
-                claim.linked.append(values[-1])
+            if links and row[-1] is not None:
+                claim.linked.append(row[-1])
         return list(rows.values())

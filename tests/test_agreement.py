@@ -200,10 +200,10 @@ def test_links_read_with_the_claims_give_the_same_answer_in_one_query_less(
     def answer(result):
         return {pk: (a.conflict_keys, a.corroboration_keys) for pk, a in sorted(result.items())}
 
-    plain = ClaimRows(queryset).filter()
+    plain = ClaimRows(queryset).read()
     expected = answer(agreement_for(plain, candidates=Claim.objects.public()))
     with django_assert_num_queries(1):
-        rows = ClaimRows(queryset, links=True).filter()
+        rows = ClaimRows(queryset, links=True).read()
     assert sorted(r.key for r in rows) == ["budget-3bn", "built-from-1999", "founded-2004"]
     assert sorted(next(r for r in rows if r.pk == founded.pk).linked) == sorted(
         [built.pk, planned.pk]
