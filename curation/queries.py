@@ -18,6 +18,13 @@ What changes between runs:
   statement, SQLite 32,766.
 
 Values are passed to the database as given: strings, integers, and lists of them.
+
+On PostgreSQL the compiled SQL is sent with its parameters apart (bound on the server), so
+psycopg prepares it once per connection, after `prepare_threshold` runs (the database OPTIONS,
+`settings.py`), and the server no longer parses and plans it on every request. Django's own
+cursors bind parameters on the client, into SQL that differs with every value, which cannot be
+prepared; they are left as they are, as statements with more than 65,535 parameters (large
+bulk inserts) can only be sent that way.
 """
 
 import json
@@ -124,7 +131,7 @@ class CompiledQuery:
         params = list(compiled.params)
         for position, slot in compiled.slots:
             params[position] = slot.encode(values[slot.name], connection.vendor)
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             rows = [list(row) for row in cursor.fetchall()]
         for column, converters, expression in compiled.converters:
@@ -154,3 +161,18 @@ class CompiledQuery:
         ]
         self._compiled[alias] = compiled = Compiled(sql, params, slots, converters)
         return compiled
+
+
+def _cursor(connection):
+    """
+    A cursor for compiled SQL, wrapped as Django's are. On PostgreSQL, one that binds on the
+    server, except while Django logs queries (debug, or a test counting them): its log would
+    not show a prepared statement's SQL.
+    """
+    cursor = connection.cursor()
+    if connection.vendor == "postgresql" and not connection.queries_logged:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        cursor.close()
+        cursor = type(cursor)(ServerBindingCursor(connection.connection), connection)
+    return cursor

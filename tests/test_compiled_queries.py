@@ -8,11 +8,13 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
 
 from curation.models import Claim, Section
 from curation.queries import CompiledQuery, Param
 from tests import factories
+from tests.test_settings import run_django
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +111,38 @@ def test_it_refuses_values_it_was_not_built_for_and_querysets_it_cannot_run(clai
         compiled.rows(key="claim-1", slug="x")
     with pytest.raises(ValueError, match="values_list"):
         CompiledQuery(Claim.objects.all())  # model instances: Django's own iterables make those
+
+
+def test_it_gives_the_same_rows_once_postgresql_has_prepared_it(claims):
+    """Bound on the server, a compiled query is prepared after a few runs on a connection."""
+    compiled = CompiledQuery(
+        Claim.objects.filter(key__any_of=Param("keys"), status=Param("status")).values_list(
+            "key", "as_of", "value"
+        )
+    )
+    threshold = connection.settings_dict["OPTIONS"].get("prepare_threshold") or 0
+    for run in range(threshold + 3):  # query logging off: as in production
+        keys = [f"claim-{n}" for n in range(1, 2 + run % 5)]
+        expected = Claim.objects.filter(key__in=keys).values_list("key", "as_of", "value")
+        assert sorted(compiled.rows(keys=keys, status="verified")) == sorted(
+            list(row) for row in expected
+        )
+    assert compiled.rows(keys=["claim-1"], status="draft") == []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ['%"curation_claim"."key" = ANY($1)%'],
+            )
+            assert cursor.fetchone()[0] == 1
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler():
+    code = (
+        "from django.conf import settings;"
+        "print(settings.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
+    )
+    url = "postgres://postgres@127.0.0.1:5432/briefing"
+    on = run_django(code, DJANGO_DEBUG="1", DATABASE_URL=url)
+    off = run_django(code, DJANGO_DEBUG="1", DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="0")
+    assert (on.stdout.strip(), off.stdout.strip()) == ("5", "None"), on.stderr + off.stderr
