@@ -2,10 +2,10 @@
 Queries that pages run on every request, turned into SQL once.
 
 Django builds and compiles a QuerySet's SQL each time it is evaluated. For the few queries a
-public page runs on every request, whose shape never changes, that cost more than the database
-took to answer them (a briefing page: about 0.7 ms of 4.4 for its three queries, and a quarter of
-the page's time once the Python they feed was cut). `CompiledQuery` compiles a `values_list()`
-QuerySet once per database and runs that SQL again with new values for its `Param`s.
+public page runs on every request, whose shape never changes, that cost about as much as the
+database took to answer them: a briefing page spent 0.7 ms of its 4.4 building and compiling
+its three. `CompiledQuery` compiles a `values_list()` QuerySet once per database and runs that
+SQL again with new values for its `Param`s.
 
 What changes between runs:
 

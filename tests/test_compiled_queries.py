@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
 
-from curation.models import Claim, Section
+from curation.models import Claim, Section, Source
 from curation.queries import CompiledQuery, Param
 from tests import factories
 from tests.test_settings import run_django
@@ -48,6 +48,16 @@ def test_any_of_keeps_the_rows_in_as_in_does(claims):
         "claim-3",
     }
     assert not Claim.objects.filter(key__any_of=[]).exists()
+
+
+@pytest.mark.parametrize(
+    "title", ['Quoted "title", with {braces}', "It's a\\backslash", "港 数码港 ∑", "NULL", ""]
+)
+def test_any_of_sends_any_text_as_it_is(title):
+    source = factories.SourceFactory(title=title)
+    factories.SourceFactory(title="Another")
+    found = Source.objects.filter(title__any_of=[title, "not this"]).values_list("pk", flat=True)
+    assert list(found) == [source.pk]
 
 
 def test_any_of_sends_a_list_longer_than_a_statement_may_have_parameters(claims):
