@@ -879,7 +879,8 @@ class CsvResource(resources.ModelResource):
             raise ValidationError({column: message})
 
     def after_import(self, dataset, result, **kwargs):
-        self.record_history()
+        file_name = kwargs.get("file_name") or self.default_file_name()
+        self.record_history(reason=f"Imported from {file_name}")
         super().after_import(dataset, result, **kwargs)
 
     def after_import_row(self, row, row_result, **kwargs):
@@ -1125,10 +1126,11 @@ class CsvResource(resources.ModelResource):
     def history_manager(self):
         return self._history_manager
 
-    def record_history(self):
+    def record_history(self, reason=""):
         """
         Write the history records of the rows saved so far, as django-simple-history would
-        have on each save, each with a snapshot of its row's many-to-many links. The database
+        have on each save, each with a snapshot of its row's many-to-many links, and `reason`
+        as their change reason (which file they came from). The database
         copies them from the rows as saved (INSERT ... SELECT, one statement per 500 rows and
         one more per relation), so no record is built in Python: built and inserted with
         `bulk_history_create` they cost more than the import's own INSERTs. The records of one
@@ -1164,7 +1166,7 @@ class CsvResource(resources.ModelResource):
                         history_date=Value(when, DateTimeField()),
                         history_type=Value("~" if update else "+", CharField()),
                         history_user_id=Value(getattr(user, "pk", None), user_field),
-                        history_change_reason=Value("", CharField()),
+                        history_change_reason=Value(reason[:100], CharField()),
                     ),
                 )
                 for field in history_model._history_m2m_fields:

@@ -434,7 +434,7 @@ def test_the_admin_import_previews_then_imports_on_confirmation(admin_client, ad
     # In review: an importer may not verify claims they bring in themselves (self-review).
     data = claims_csv(claim_row(status="in_review"), claim_row("claim-b", status="in_review"))
     data = data.encode()
-    preview = upload(admin_client, "claim", "claims.csv", data)
+    preview = upload(admin_client, "claim", "claims-july.csv", data)
     assert preview.status_code == 200
     assert b"Confirm import" in preview.content
     assert b"claim-b" in preview.content
@@ -449,6 +449,9 @@ def test_the_admin_import_previews_then_imports_on_confirmation(admin_client, ad
     # Imported claims carry who imported them, and so do their history records.
     assert Claim.objects.get(key="claim-a").created_by is not None
     assert [r.history_user for r in Claim.history.all()] == [admin_user, admin_user]
+    assert {r.history_change_reason for r in Claim.history.all()} == {
+        "Imported from claims-july.csv"
+    }
 
 
 def test_the_admin_import_lists_every_bad_row_and_offers_no_confirmation(admin_client, source):
@@ -565,6 +568,7 @@ def test_each_history_record_of_an_import_is_its_row_as_saved(source, monkeypatc
     for claim in Claim.objects.all():
         record = claim.history.first()
         assert record.history_type == ("~" if claim.key == "claim-old" else "+")
+        assert record.history_change_reason == "Imported from claims.csv"
         assert record.history_date >= claim.updated_at
         assert [getattr(record, n) for n in tracked] == [getattr(claim, n) for n in tracked]
         assert sorted(link.topic.slug for link in record.topics.all()) == sorted(
