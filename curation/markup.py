@@ -21,12 +21,17 @@ Cooking
     cooking (random, so no body can contain it), so a marker can only be found where the
     sanitiser kept an element: an attribute holding a token is dropped by the sanitiser (so
     nothing depends on how it escapes `<` in attributes), and a token left in text is removed.
+
+    A citation is a link to its note, and HTML has no link inside a link (browsers end the
+    outer one there): a citation written inside a link's text (`[the report [[key]]](url)`)
+    is placed right after the link.
 """
 
 import re
 import secrets
 import threading
 import xml.etree.ElementTree as etree
+from html.parser import HTMLParser
 from importlib import metadata
 
 import markdown
@@ -37,7 +42,7 @@ from markdown.util import AtomicString
 # Bump RENDERER when a change here changes the HTML that `cook()` returns. The libraries'
 # versions are part of it too: after an upgrade of Markdown or of the sanitiser (a security fix,
 # say), every stored rendering is stale and made again.
-RENDERER = 1
+RENDERER = 2
 COOK_VERSION = f"{RENDERER}; markdown {markdown.__version__}; nh3 {metadata.version('nh3')}"
 
 CITATION = re.compile(r"\[\[\s*([-\w]+)\s*\]\]")
@@ -142,4 +147,54 @@ def cook(body):
             parts.append(keys[int(piece)])
         else:
             parts.append(re.sub(f"{token}\\d+", "", piece))
-    return parts
+    return _citations_out_of_links(parts)
+
+
+class _LinkEnds(HTMLParser):
+    """Reads a piece of HTML: whether it ends inside a link, and where each link in it ends."""
+
+    def __init__(self, html, inside):
+        super().__init__(convert_charrefs=False)
+        self.inside, self.ends = inside, []
+        self.lines = [0]  # offset of each line, to turn the parser's positions into offsets
+        for line in html.splitlines(keepends=True):
+            self.lines.append(self.lines[-1] + len(line))
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.inside = True
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self.inside:
+            self.inside = False
+            line, column = self.getpos()
+            self.ends.append(self.lines[line - 1] + column + len("</a>"))
+
+
+def _citations_out_of_links(parts):
+    """`[html, key, html, ...]` with each citation inside a link's text moved after the link."""
+    out, pending = [parts[0]], []
+    inside = _LinkEnds(parts[0], False).inside
+    for key, html in zip(parts[1::2], parts[2::2], strict=True):
+        if not inside:
+            out += [key, html]
+            inside = _LinkEnds(html, False).inside
+            continue
+        pending.append(key)
+        piece = _LinkEnds(html, True)
+        if not piece.ends:  # the link goes on past the next citation
+            out[-1] += html
+            inside = piece.inside
+            continue
+        end = piece.ends[0]
+        out[-1] += html[:end]
+        for moved in pending:
+            out += [moved, ""]
+        out[-1] = html[end:]
+        pending = []
+        inside = _LinkEnds(html[end:], False).inside
+    for moved in pending:  # a link left open (the sanitiser closes them all)
+        out += [moved, ""]
+    return out

@@ -5,6 +5,7 @@ and a stored rendering that no longer matches its body must never be shown.
 """
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -171,3 +172,51 @@ def test_the_libraries_versions_are_part_of_the_rendering_version():
 
     assert f"markdown {markdown.__version__}" in markup.COOK_VERSION
     assert f"nh3 {metadata.version('nh3')}" in markup.COOK_VERSION
+
+
+class LinkNesting(HTMLParser):
+    """The greatest number of links open at once in a page."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.depth = self.deepest = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self.depth -= 1
+
+
+def test_a_citation_written_inside_a_link_comes_right_after_the_link(client):
+    f.ClaimFactory(key="fund")
+    f.ClaimFactory(key="lab")
+    body = (
+        "See [the report [[fund]] and its annex [[lab]]](https://example.org/report) today, "
+        'and <a href="https://example.org/lab">the lab [[lab]]</a>. Then [[fund]].'
+    )
+    briefing = published(body)
+
+    page = client.get(briefing.get_absolute_url()).content.decode()
+    [html] = prose(client, briefing)
+
+    assert LinkNesting(page).deepest == 1  # HTML has no link inside a link
+    citation = (
+        '<sup class="cite"><a aria-label="Note {n}" href="#note-{n}" id="cite-{n}-{place}" '
+        'rel="noopener noreferrer">{n}</a></sup>'
+    )
+    assert html == (
+        '<p>See <a href="https://example.org/report" rel="noopener noreferrer">the report  and '
+        "its annex </a>"
+        + citation.format(n=1, place=1)
+        + citation.format(n=2, place=1)
+        + ' today, and <a href="https://example.org/lab" rel="noopener noreferrer">the lab </a>'
+        + citation.format(n=2, place=2)
+        + ". Then "
+        + citation.format(n=1, place=2)
+        + ".</p>"
+    )
