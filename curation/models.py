@@ -495,7 +495,7 @@ class Claim(VersionedModel):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    history = HistoricalRecords(m2m_fields=[organizations, topics])
+    history = HistoricalRecords(m2m_fields=[organizations, topics, contradicts])
 
     objects = ClaimManager()
 

@@ -9,8 +9,9 @@ still refuses to orphan a cited claim or source), and django-simple-history alre
 complete and gives reviewers a way back, like django-reversion's "Recover deleted" screen:
 
 - the deletion record of a claim or initiative also keeps its many-to-many links (organisations,
-  topics, partners) as they were when it was deleted (simple-history alone records them after
-  Django has removed them, so empty);
+  topics, the claims it was linked to by hand as contradicting it, partners) as they were when
+  it was deleted (simple-history alone records them after Django has removed them, so empty);
+  a linked row deleted since is not linked again, and the reviewer is told;
 - the sections deleted together with their briefing are marked so, and come back with it;
 - `recover()` re-creates the row with its id, fields and links, through `full_clean()` and
   `save()`, so every model rule holds (a claim's quote must still be in its source, a key must
@@ -23,8 +24,9 @@ recovered claim can be verified and public at once.
 A section deleted on its own, from its briefing's page, is recovered from that page ("Recover
 deleted sections", `recover_section`), by whoever may delete sections from it.
 
-Not recovered: a hand-made contradiction between two claims (not kept in history), and the
-links other rows had to a deleted topic or organisation (they live in those rows' history).
+Not recovered: the links other rows had to a deleted topic or organisation (they live in those
+rows' history). Contradictions linked by hand are kept in the claims' history since migration
+0004: a claim deleted before it comes back without them.
 """
 
 from django.contrib import admin, messages
@@ -183,6 +185,20 @@ def _recover_sections(briefing, user):
     return notes
 
 
+def _linked(record, field):
+    """What a deletion record links to, by name; rows deleted since are said to be."""
+    target = field.related_model
+    ids = [
+        getattr(link, field.m2m_reverse_field_name() + "_id")
+        for link in getattr(record, field.name).all()
+    ]
+    present = target._default_manager.in_bulk(ids)
+    return ", ".join(
+        str(present[pk]) if pk in present else f"a {target._meta.verbose_name} deleted since"
+        for pk in ids
+    )
+
+
 def deleted_sections(briefing):
     """Sections of `briefing` deleted since (on their own, from its page), latest first."""
     return deleted(Section).filter(briefing_id=briefing.pk)
@@ -304,14 +320,7 @@ class RecoverDeletedAdmin(admin.ModelAdmin):
             if hasattr(record, field.attname)
         ]
         links = [
-            (
-                field.verbose_name,
-                ", ".join(
-                    str(getattr(link, field.m2m_reverse_field_name()) or "")
-                    for link in getattr(record, field.name).all()
-                ),
-            )  # fmt: skip
-            for field in history_m2m_fields(self.model)
+            (field.verbose_name, _linked(record, field)) for field in history_m2m_fields(self.model)
         ]
         context = {
             **self.admin_site.each_context(request),

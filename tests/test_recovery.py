@@ -5,7 +5,7 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 
-from curation.models import Briefing, Claim, Initiative, Section, Source
+from curation.models import Briefing, Claim, Initiative, Section, Source, Topic
 from curation.publishing import publish
 from curation.recovery import RECOVERED, deleted, recover
 from tests import factories as f
@@ -97,6 +97,47 @@ def test_the_deletion_record_keeps_the_links_the_claim_had(reviewer_client, clai
         "cyberport",
         "hkstp",
     ]
+
+
+def test_a_deleted_claim_is_recovered_with_the_contradictions_linked_by_hand(reviewer_client):
+    claim = f.ClaimFactory(key="founded-2004")
+    other = f.ClaimFactory(key="built-from-1999")
+    gone = f.ClaimFactory(key="planned-1998")
+    claim.contradicts.add(other, gone)
+
+    delete_in_admin(reviewer_client, claim)
+    record = deleted(Claim).get(id=claim.pk)
+    assert sorted(link.to_claim.key for link in record.contradicts.all()) == [
+        "built-from-1999",
+        "planned-1998",
+    ]
+    gone.delete()  # deleted since: cannot be linked again, and the reviewer is told
+    response = recover_in_admin(reviewer_client, Claim, claim.pk)
+
+    assert response.status_code == 302
+    claim = Claim.objects.get(pk=claim.pk)
+    assert [c.key for c in claim.contradicts.all()] == ["built-from-1999"]
+    assert [c.key for c in other.contradicts.all()] == ["founded-2004"]  # both ways, as before
+    page = reviewer_client.get(claim.get_absolute_url()).content.decode()
+    assert "built-from-1999" in page
+    messages = [str(m) for m in reviewer_client.get(reverse("admin:index")).context["messages"]]
+    assert any("1 linked claims deleted since were not re-linked" in m for m in messages)
+
+
+def test_the_recovery_page_opens_when_a_linked_row_was_deleted_since(
+    reviewer_client, claim_with_links
+):
+    delete_in_admin(reviewer_client, claim_with_links)
+    Topic.objects.get(slug="funding").delete()
+    record = deleted(Claim).get(id=claim_with_links.pk)
+    url = reverse("admin:curation_claim_recover", args=[record.history_id])
+
+    page = reviewer_client.get(url)
+
+    assert page.status_code == 200
+    assert "a topic deleted since" in page.content.decode()
+    assert reviewer_client.post(url).status_code == 302
+    assert [t.slug for t in Claim.objects.get(pk=claim_with_links.pk).topics.all()] == ["compute"]
 
 
 def test_a_deleted_source_is_recovered_equal_to_the_original(reviewer_client):
