@@ -276,9 +276,9 @@ def task_probe_render(args):
     client.get("/")
     staffless.get("/")
     cached, uncached = [], []
-    # Ten times the requests of the pages above: each is cheap, and a ratio of two small
-    # medians moves with every hiccup of a shared machine.
-    for _ in range(args.reps * 10):
+    # Forty times the requests of the pages above: each is cheap, and a ratio of two small
+    # medians moves with every hiccup of a shared machine (by a tenth between runs with ten).
+    for _ in range(args.reps * 40):
         cached.append(timed(lambda: client.get("/")))
         uncached.append(timed(lambda: staffless.get("/")))
     result["stack"] = {

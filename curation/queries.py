@@ -169,10 +169,13 @@ def _cursor(connection):
     server, except while Django logs queries (debug, or a test counting them): its log would
     not show a prepared statement's SQL.
     """
-    cursor = connection.cursor()
-    if connection.vendor == "postgresql" and not connection.queries_logged:
-        from django.db.backends.postgresql.base import ServerBindingCursor
+    if connection.vendor != "postgresql" or connection.queries_logged:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
 
-        cursor.close()
-        cursor = type(cursor)(ServerBindingCursor(connection.connection), connection)
-    return cursor
+    # What `connection.cursor()` does, with the other kind of psycopg cursor.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        return connection.make_cursor(ServerBindingCursor(connection.connection))

@@ -73,6 +73,25 @@ def test_links_to_the_sites_pages_follow_the_script_prefix(client):
     assert 'href="/claims/"' in again and 'href="/news/claims/"' not in again
 
 
+def test_the_main_navigation_marks_the_section_of_the_page(client):
+    claim = f.ClaimFactory(key="fund")
+    briefing = published("Cited [[fund]]")
+    pages = {
+        "/": "Latest briefing",
+        briefing.get_absolute_url(): "Editions",
+        "/claims/": "Claims",
+        claim.get_absolute_url(): "Claims",
+        claim.source.get_absolute_url(): "Sources",
+        reverse("briefing:data"): "Data",
+    }
+    for url, section in pages.items():
+        page = client.get(url).content.decode()
+        nav = page[page.index('<nav class="site-nav"') :]
+        nav = nav[: nav.index("</nav>")]
+        assert re.findall(r'aria-current="page">([^<]+)<', nav) == [section], url
+        assert nav.count("<li>") == 7
+
+
 def test_home_without_a_published_briefing_says_so(client):
     response = client.get("/")
     assert response.status_code == 200

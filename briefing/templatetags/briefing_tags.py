@@ -53,6 +53,37 @@ def _site_url(name, resolver, prefix, language):
     return reverse(name, urlconf=resolver.urlconf_name)
 
 
+# The site's sections, in its main navigation: (URL name, label, the pages that are in it).
+SITE_NAV = (
+    ("briefing:home", "Latest briefing", {"home"}),
+    ("briefing:briefing-list", "Editions", {"briefing-list", "briefing-detail"}),
+    ("briefing:initiative-list", "Initiatives", {"initiative-list", "initiative-detail"}),
+    ("briefing:organization-list", "Organisations", {"organization-list", "organization-detail"}),
+    ("briefing:claim-list", "Claims", {"claim-list", "claim-detail"}),
+    ("briefing:source-list", "Sources", {"source-list", "source-detail"}),
+    ("briefing:data", "Data", {"data"}),
+)
+
+
+@register.simple_tag(takes_context=True)
+def site_nav(context):
+    """The main navigation's links, the current page's section marked (`aria-current`)."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    current = match.url_name if match else None
+    return _site_nav(current, get_resolver(get_urlconf()), get_script_prefix(), get_language())
+
+
+@lru_cache(maxsize=64)
+def _site_nav(current, resolver, prefix, language):
+    # Made once per page kind, as `_site_url`: the links were most of the chrome's variables.
+    items = []
+    for name, label, pages in SITE_NAV:
+        here = ' aria-current="page"' if current in pages else ""
+        url = _escape(_site_url(name, resolver, prefix, language))
+        items.append(f'<li><a href="{url}"{here}>{_escape(label)}</a></li>')
+    return mark_safe("\n        ".join(items))
+
+
 # Citations ------------------------------------------------------------------------------------
 
 
