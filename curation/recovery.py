@@ -30,7 +30,7 @@ rows' history). Contradictions linked by hand are kept in the claims' history si
 """
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.utils import display_for_field, quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
@@ -185,6 +185,17 @@ def _recover_sections(briefing, user):
     return notes
 
 
+def _shown(record, field):
+    """A field of a deletion record as the admin shows a read-only one: labels, local times."""
+    value = getattr(record, field.attname)
+    if field.is_relation and value is not None:
+        target = field.related_model._default_manager.filter(pk=value).first()
+        return (
+            str(target) if target else f"a {field.related_model._meta.verbose_name} deleted since"
+        )
+    return display_for_field(value, field, "")
+
+
 def _linked(record, field):
     """What a deletion record links to, by name; rows deleted since are said to be."""
     target = field.related_model
@@ -315,7 +326,7 @@ class RecoverDeletedAdmin(admin.ModelAdmin):
             if response:
                 return response
         fields = [
-            (field.verbose_name, getattr(record, field.attname))
+            (field.verbose_name, _shown(record, field))
             for field in self.model._meta.concrete_fields
             if hasattr(record, field.attname)
         ]

@@ -1,9 +1,13 @@
 """Nothing lost: a deleted source, claim, initiative or briefing can be recovered from history."""
 
+import datetime
+import re
+
 import pytest
 from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from curation.models import Briefing, Claim, Initiative, Section, Source, Topic
 from curation.publishing import publish
@@ -138,6 +142,24 @@ def test_the_recovery_page_opens_when_a_linked_row_was_deleted_since(
     assert "a topic deleted since" in page.content.decode()
     assert reviewer_client.post(url).status_code == 302
     assert [t.slug for t in Claim.objects.get(pk=claim_with_links.pk).topics.all()] == ["compute"]
+
+
+def test_the_recovery_page_shows_the_record_as_the_admin_shows_a_claim(
+    reviewer_client, claim_with_links
+):
+    claim_with_links.created_at = datetime.datetime(2025, 7, 17, 1, 30, tzinfo=datetime.UTC)
+    claim_with_links.save()
+    delete_in_admin(reviewer_client, claim_with_links)
+    record = deleted(Claim).get(id=claim_with_links.pk)
+
+    page = reviewer_client.get(reverse("admin:curation_claim_recover", args=[record.history_id]))
+
+    cells = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(.*?)</td>', page.content.decode()))
+    assert cells["Source"] == escape(str(claim_with_links.source))  # not its id
+    assert cells["Initiative"] == escape(str(claim_with_links.initiative))
+    assert cells["Status"] == "Disputed"  # the label, not the code
+    assert cells["Created at"] == "17 Jul 2025, 9:30 a.m."  # Hong Kong time, as the admin shows
+    assert cells["Status note"] == "Another source<br>says two billion."
 
 
 def test_a_deleted_source_is_recovered_equal_to_the_original(reviewer_client):
