@@ -105,11 +105,13 @@ class Note:
     # Readers see the claim's words only while it is public (staff previews aside).
     show: bool = False
 
-    @property
+    # Cached: read for every citation and note of a long briefing. A note's claim and conflicts
+    # are set before either is read (`Citations`).
+    @cached_property
     def anchor(self):
         return f"note-{self.number}"
 
-    @property
+    @cached_property
     def flags(self):
         flags = ()
         if self.claim is not None and self.claim.status == Claim.Status.DISPUTED:
