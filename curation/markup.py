@@ -156,9 +156,11 @@ class _LinkEnds(HTMLParser):
     def __init__(self, html, inside):
         super().__init__(convert_charrefs=False)
         self.inside, self.ends = inside, []
-        self.lines = [0]  # offset of each line, to turn the parser's positions into offsets
-        for line in html.splitlines(keepends=True):
-            self.lines.append(self.lines[-1] + len(line))
+        # Where each line starts, to turn the parser's positions into offsets: its lines end at
+        # "\n" only (not at every character str.splitlines() breaks at, such as U+2028).
+        self.lines = [0]
+        for line in html.split("\n"):
+            self.lines.append(self.lines[-1] + len(line) + 1)
         self.feed(html)
         self.close()
 

@@ -220,3 +220,21 @@ def test_a_citation_written_inside_a_link_comes_right_after_the_link(client):
         + citation.format(n=1, place=2)
         + ".</p>"
     )
+
+
+def test_a_citation_moved_out_of_a_link_lands_right_after_it_whatever_the_line_breaks(client):
+    f.ClaimFactory(key="fund")
+    # U+2028 and U+0085 end lines for str.splitlines(), not for an HTML parser: a line count
+    # after them must not land the citation elsewhere.
+    body = "First [line [[fund]] on\u2028and\x85on\nthe next](https://example.org/) after."
+    briefing = published(body)
+
+    [html] = prose(client, briefing)
+
+    assert html.endswith(
+        '<a href="https://example.org/" rel="noopener noreferrer">'
+        "line  on\u2028and\x85on\nthe next</a>"
+        '<sup class="cite">'
+        '<a aria-label="Note 1" href="#note-1" id="cite-1-1" rel="noopener noreferrer">1</a>'
+        "</sup> after.</p>"
+    )
