@@ -10,6 +10,8 @@ makes a claim public is still written once. Renderers and templates that use onl
 not know which they were given. Nothing saves a row.
 """
 
+from django.db.models import Model
+
 from .models import Claim, Source
 from .queries import CompiledQuery
 
@@ -54,10 +56,16 @@ class Row:
         return self.id
 
     def __eq__(self, other):
-        return isinstance(other, Row) and (self.model, self.id) == (other.model, other.id)
+        # Equal to the model instance of the same row, as two instances of a row are equal, so
+        # rows and instances can be mixed in sets and dicts (`agreement_for` returns both).
+        if isinstance(other, Row):
+            return (self.model, self.id) == (other.model, other.id)
+        if isinstance(other, Model):
+            return other._meta.concrete_model is self.model and other.pk == self.id
+        return NotImplemented
 
     def __hash__(self):
-        return hash((self.model, self.id))
+        return hash(self.id)  # as Model.__hash__: hash(pk)
 
     def __repr__(self):
         return f"<{type(self).__name__}: {self.key}>"

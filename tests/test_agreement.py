@@ -214,3 +214,12 @@ def test_links_read_with_the_claims_give_the_same_answer_in_one_query_less(
     assert answer(found) == expected
     assert found[founded.pk].conflict_keys == ["built-from-1999", "planned-1998"]
     assert found[big.pk].conflict_keys == ["budget-500m", "built-from-1999"]
+
+
+def test_a_claim_read_as_a_row_is_the_same_claim_as_its_model_instance():
+    claim = factories.ClaimFactory(key="founded-2004")
+    other = factories.ClaimFactory(key="built-from-1999")
+    [row] = ClaimRows(Claim.objects.filter(pk=claim.pk)).read()
+    assert row == claim and claim == row and row != other
+    assert {row, claim, other} == {claim, other}  # one entry per claim, whichever came first
+    assert row.source == claim.source and row.source != claim
