@@ -101,22 +101,20 @@ class BriefingSections:
     default ordering, by briefing first, costs a join).
     """
 
-    SECTION = Section._meta.concrete_fields
-    BRIEFING = Briefing._meta.concrete_fields
+    SECTION = [f.attname for f in Section._meta.concrete_fields]
+    BRIEFING = [f.attname for f in Briefing._meta.concrete_fields]
 
     def __init__(self, sections):
-        columns = [f.name for f in self.SECTION] + [f"briefing__{f.name}" for f in self.BRIEFING]
+        columns = [*self.SECTION, *(f"briefing__{name}" for name in self.BRIEFING)]
         self.query = CompiledQuery(sections.order_by("position", "id").values_list(*columns))
 
     def read(self, **values):
         using, split = self.query.queryset.db, len(self.SECTION)
-        section_names = [f.attname for f in self.SECTION]
-        briefing_names = [f.attname for f in self.BRIEFING]
         briefing, sections = None, []
         for row in self.query.rows(**values):
             if briefing is None:  # one briefing: its sections share it
-                briefing = Briefing.from_db(using, briefing_names, row[split:])
-            section = Section.from_db(using, section_names, row[:split])
+                briefing = Briefing.from_db(using, self.BRIEFING, row[split:])
+            section = Section.from_db(using, self.SECTION, row[:split])
             section.briefing = briefing
             sections.append(section)
         return sections
