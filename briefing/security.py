@@ -10,7 +10,10 @@ Client address
     appends the address it received from, so the client is the entry DJANGO_TRUSTED_PROXY_COUNT
     places from the right (default 1: one proxy of ours in front); entries further left were
     written by the client and are never trusted. A request that did not come through the proxy
-    (no header) falls back to REMOTE_ADDR.
+    (no header), or whose entry is not an IP address, falls back to REMOTE_ADDR. The proxy must
+    set the header itself rather than pass on the client's: deploy/nginx.conf sets
+    X-Forwarded-For to the address it was reached from, to pair with
+    DJANGO_CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR and DJANGO_TRUSTED_PROXY_COUNT=1.
 
 Admin Content Security Policy
     The public policy (django-csp, CONTENT_SECURITY_POLICY) leaves /admin/ out; this middleware
@@ -20,10 +23,13 @@ Admin Content Security Policy
     style attributes (not <style> elements) are allowed inline.
 """
 
+import ipaddress
+
 from csp.constants import HEADER
 from csp.utils import build_policy, default_config
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import BadRequest
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -40,7 +46,13 @@ def client_ip(request):
         return remote
     count = max(1, getattr(settings, "BRIEFING_TRUSTED_PROXY_COUNT", 1))
     # Fewer entries than proxies: the request skipped a proxy; the left-most is all there is.
-    return addresses[-count] if len(addresses) >= count else addresses[0]
+    address = addresses[-count] if len(addresses) >= count else addresses[0]
+    # What is not an address names no client (the login records store addresses): as if the
+    # request had come without the header.
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return remote
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -77,3 +89,19 @@ class AdminContentSecurityPolicyMiddleware:
             config = default_config(settings.ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"])
             response[HEADER] = build_policy(config=config)
         return response
+
+
+def refuse_nul_characters(get_response):
+    """
+    Answers 400 to a query string with a NUL character (`?status__exact=%00`), which no form or
+    link makes: PostgreSQL cannot hold one in text, so a filter or search with it failed with a
+    server error. (Forms refuse them in submitted fields; imports in files.)
+    """
+
+    def middleware(request):
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                raise BadRequest("A NUL character in the query string.")
+        return get_response(request)
+
+    return middleware

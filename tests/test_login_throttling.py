@@ -1,5 +1,6 @@
 """Admin login throttling: repeated wrong passwords pause logging in, clearly and for a while."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -159,6 +160,11 @@ def test_behind_a_proxy_the_configured_header_names_the_client(client, rita, set
         ),  # fmt: skip
         ("HTTP_X_REAL_IP", 1, {"HTTP_X_REAL_IP": "198.51.100.1"}, "198.51.100.1"),
         ("HTTP_X_REAL_IP", 1, {}, "10.0.0.1"),  # not through the proxy
+        # What is not an address names no client.
+        ("HTTP_X_FORWARDED_FOR", 1, {"HTTP_X_FORWARDED_FOR": "not-an-address"}, "10.0.0.1"),
+        ("HTTP_X_FORWARDED_FOR", 1, {"HTTP_X_FORWARDED_FOR": "1.2.3.4, <x>"}, "10.0.0.1"),
+        ("HTTP_X_REAL_IP", 1, {"HTTP_X_REAL_IP": "999.1.1.1"}, "10.0.0.1"),
+        ("HTTP_X_FORWARDED_FOR", 1, {"HTTP_X_FORWARDED_FOR": "2001:db8::1"}, "2001:db8::1"),
     ],
 )
 def test_the_client_address_is_read_as_configured(settings, header, count, meta, expected):
@@ -166,3 +172,17 @@ def test_the_client_address_is_read_as_configured(settings, header, count, meta,
     settings.BRIEFING_TRUSTED_PROXY_COUNT = count
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", **meta)
     assert client_ip(request) == expected
+
+
+def test_a_malformed_proxy_header_is_no_address_not_a_server_error(client, rita, settings):
+    settings.BRIEFING_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    response = fail(client, 1, HTTP_X_FORWARDED_FOR="not-an-address")
+    assert response.status_code == 200
+    assert AccessFailureLog.objects.get().ip_address == "127.0.0.1"
+
+
+def test_the_shipped_proxy_sets_the_client_address_itself():
+    """nginx passes a request's own X-Forwarded-For on unless told to set it: then a client
+    chooses the address login throttling counts."""
+    config = (settings.BASE_DIR / "deploy" / "nginx.conf").read_text()
+    assert re.search(r"^\s*proxy_set_header\s+X-Forwarded-For\s+\$remote_addr;", config, re.M)
