@@ -462,7 +462,7 @@ class SectionInlineFormSet(forms.BaseInlineFormSet):
 class SectionInline(admin.StackedInline):
     model = Section
     formset = SectionInlineFormSet
-    fields = ["position", "title", "body"]
+    fields = ["position", "title", "anchor", "body"]
     extra = 0
     ordering = ["position", "id"]
 

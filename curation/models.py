@@ -18,9 +18,11 @@ from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from . import markup, quotes
+from . import limits, markup, quotes
+from .fields import TextField
 
 SLUG_HELP = (
     "Letters, numbers, hyphens or underscores. Used in links: keep it stable once published."
@@ -78,7 +80,7 @@ class Topic(VersionedModel):
 
     slug = models.SlugField(max_length=80, unique=True, help_text=SLUG_HELP)
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = TextField(max_length=limits.TEXT, blank=True)
     history = HistoricalRecords()
 
     objects = TopicManager()
@@ -129,13 +131,14 @@ class Organization(VersionedModel):
     slug = models.SlugField(max_length=80, unique=True, help_text=SLUG_HELP)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
-    aliases = models.TextField(
+    aliases = TextField(
+        max_length=limits.TEXT,
         blank=True,
         help_text="Other names the organisation is known by, separated by ';' "
         "(for example a name one source uses by mistake).",
     )
     website = models.URLField(blank=True)
-    description = models.TextField(blank=True)
+    description = TextField(max_length=limits.TEXT, blank=True)
     history = HistoricalRecords()
 
     objects = OrganizationManager()
@@ -215,10 +218,13 @@ class Source(VersionedModel):
         default=Reliability.F,
         help_text="Admiralty scale: how far this source can be trusted in general.",
     )
-    reliability_note = models.TextField(blank=True, help_text="One line on why this grade.")
+    reliability_note = TextField(
+        max_length=limits.TEXT, blank=True, help_text="One line on why this grade."
+    )
     language = models.CharField(max_length=16, default="en", help_text="A language code: en, zh…")
-    text = models.TextField(
-        help_text="The archived text of the document, as captured. Quotes are checked against it."
+    text = TextField(
+        max_length=limits.SOURCE_TEXT,
+        help_text="The archived text of the document, as captured. Quotes are checked against it.",
     )
     text_sha256 = models.CharField(max_length=64, editable=False, verbose_name="text SHA-256")
     history = HistoricalRecords(excluded_fields=["text_sha256"])
@@ -358,7 +364,9 @@ class Initiative(VersionedModel):
         blank=True,
         help_text="Target date or milestone as the sources put it (for example 'mid-2025').",
     )
-    summary = models.TextField(blank=True, help_text="Two or three neutral sentences.")
+    summary = TextField(
+        max_length=limits.TEXT, blank=True, help_text="Two or three neutral sentences."
+    )
     history = HistoricalRecords(m2m_fields=[partners, topics])
 
     objects = InitiativeManager()
@@ -427,11 +435,14 @@ class Claim(VersionedModel):
     NOTE_REQUIRED_STATUSES = (Status.DISPUTED, Status.RETRACTED)
 
     key = models.SlugField(max_length=80, unique=True, help_text=SLUG_HELP)
-    statement = models.TextField(help_text="One neutral sentence, in your own words.")
+    statement = TextField(
+        max_length=limits.TEXT, help_text="One neutral sentence, in your own words."
+    )
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
-    quote = models.TextField(
+    quote = TextField(
+        max_length=limits.TEXT,
         help_text="The source's own words, copied exactly. Differences of spacing and of "
-        "straight or curly quotes and dashes are ignored; anything else must match."
+        "straight or curly quotes and dashes are ignored; anything else must match.",
     )
     quote_start = models.PositiveIntegerField(null=True, blank=True, editable=False)
     quote_end = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -467,10 +478,12 @@ class Claim(VersionedModel):
         help_text="The date the figure refers to; for a target, the target date.",
     )
     confidence = models.CharField(max_length=10, choices=Confidence, blank=True)
-    confidence_rationale = models.TextField(blank=True)
+    confidence_rationale = TextField(max_length=limits.TEXT, blank=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
-    status_note = models.TextField(
-        blank=True, help_text="Why it is disputed or retracted (required for those)."
+    status_note = TextField(
+        max_length=limits.TEXT,
+        blank=True,
+        help_text="Why it is disputed or retracted (required for those).",
     )
     contradicts = models.ManyToManyField(
         "self",
@@ -644,7 +657,9 @@ class Briefing(VersionedModel):
     slug = models.SlugField(max_length=80, unique=True, help_text=SLUG_HELP)
     title = models.CharField(max_length=300)
     edition_date = models.DateField(default=timezone.localdate)
-    standfirst = models.TextField(blank=True, help_text="The summary under the title.")
+    standfirst = TextField(
+        max_length=limits.TEXT, blank=True, help_text="The summary under the title."
+    )
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
@@ -677,14 +692,61 @@ class Briefing(VersionedModel):
         return self.status == self.Status.PUBLISHED
 
 
+# The ids a briefing's page gives its own parts (templates/briefing/briefing_detail.html and
+# base.html), which no section may take as its anchor; and the prefixes of its notes' and
+# citations' ids (note-3, cite-3-1).
+PAGE_IDS = frozenset(
+    {"main", "site-search-q", "toc-title", "notes", "notes-title", "sources", "sources-title"}
+)
+PAGE_ID_PREFIXES = ("note-", "cite-")
+ANCHOR_BASE_LENGTH = 60  # leaves room for "section-" and "-<n>" within the field's 80
+
+
+def anchor_is_free(anchor):
+    """
+    Whether a section may use `anchor` as its id: not one of the page's own ids, and no
+    `anchor-<n>` can be one either (so "note" is refused along with "note-3").
+    """
+    return anchor not in PAGE_IDS and not f"{anchor}-".startswith(PAGE_ID_PREFIXES)
+
+
+def unique_anchor(text, taken):
+    """
+    An anchor for a section titled `text`, free (`anchor_is_free`) and not in `taken`.
+
+    Ends after at most len(taken) + 1 tries: the base is free, and so is every `base-<n>`.
+    """
+    base = slugify(text)[:ANCHOR_BASE_LENGTH].strip("-_") or "section"
+    if not anchor_is_free(base):
+        base = f"section-{base}"
+    anchor, number = base, 1
+    while anchor in taken:
+        number += 1
+        anchor = f"{base}-{number}"
+    return anchor
+
+
 class Section(models.Model):
-    """A section of a briefing: a heading and a Markdown body citing claims as [[claim-key]]."""
+    """
+    A section of a briefing: a heading and a Markdown body citing claims as [[claim-key]].
+
+    Its `anchor` is its id on the page (`/briefings/<slug>/#<anchor>`): made from the title when
+    the section is first saved and kept when the title changes, so links to it keep working.
+    """
 
     briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(max_length=300)
-    body = models.TextField(
-        blank=True, help_text="Markdown. Cite a claim right after what it supports: [[claim-key]]."
+    anchor = models.SlugField(
+        max_length=80,
+        blank=True,
+        help_text="The section's address on the page (#anchor). Made from the title when left "
+        "empty; keep it once published, so links to the section keep working.",
+    )
+    body = TextField(
+        max_length=limits.SECTION_BODY,
+        blank=True,
+        help_text="Markdown. Cite a claim right after what it supports: [[claim-key]].",
     )
     cited_claims = models.ManyToManyField(
         Claim, through="Citation", related_name="citing_sections", blank=True
@@ -697,11 +759,21 @@ class Section(models.Model):
 
     class Meta:
         ordering = ["briefing", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["briefing", "anchor"],
+                name="section_anchor_unique",
+                violation_error_message="Another section of this briefing has this anchor.",
+            ),
+        ]
 
     def __str__(self):
         return self.title
 
     def save(self, *args, **kwargs):
+        if not self.anchor:
+            siblings = Section.objects.filter(briefing_id=self.briefing_id).exclude(pk=self.pk)
+            self.anchor = unique_anchor(self.title, set(siblings.values_list("anchor", flat=True)))
         self.cooked_body = self.cook()
         super().save(*args, **kwargs)
         self.sync_citations()
@@ -710,6 +782,16 @@ class Section(models.Model):
         Briefing.objects.filter(pk=self.briefing_id).update(
             updated_at=timezone.now(), version=F("version") + 1
         )
+
+    def clean(self):
+        if self.anchor and not anchor_is_free(self.anchor):
+            raise ValidationError(
+                {
+                    "anchor": f"The page uses {self.anchor!r} for its own parts (notes, sources, "
+                    "citations): choose another anchor, or leave it empty to make one from the "
+                    "title."
+                }
+            )
 
     def cited_keys(self):
         """As `cited_keys(self.body)`, from the stored rendering."""

@@ -1814,14 +1814,17 @@ class SectionResource(CsvResource):
     cite public claims."""
 
     key_columns = ("briefing", "position")
+    # Bundles written before sections had stored anchors: made from the titles on import.
+    optional_columns = ("anchor",)
     briefing = foreign_key("briefing", Briefing, "slug", "briefing")
     position = whole_number("position")
     title = free_text("title")
     body = free_text("body")
+    anchor = free_text("anchor")
 
     class Meta:
         model = Section
-        fields = ["briefing", "position", "title", "body"]
+        fields = ["briefing", "position", "title", "body", "anchor"]
         import_id_fields = ["briefing", "position"]
         instance_loader_class = SectionLoader
 
@@ -1831,7 +1834,7 @@ class SectionResource(CsvResource):
         self.saved_briefings = set()
 
     def import_instance(self, instance, row, **kwargs):
-        before = (instance.title, instance.body) if instance.pk else None
+        before = (instance.title, instance.body, instance.anchor) if instance.pk else None
         errors = {}
         try:
             super().import_instance(instance, row, **kwargs)
@@ -1842,7 +1845,7 @@ class SectionResource(CsvResource):
             user is not None
             and instance.briefing_id is not None
             and instance.briefing.is_public
-            and before != (instance.title, instance.body)
+            and before != (instance.title, instance.body, instance.anchor)
             and not user.has_perm(publishing.PUBLISH_PERMISSION)
         ):
             errors.setdefault("body", []).append(

@@ -29,7 +29,7 @@ COLUMNS = {
     resources.BriefingResource: "slug,title,edition_date,standfirst,status,published_at,"
     "published_by,updated_at",
     resources.ReviewResource: "claim,created_by,reviewed_by,reviewed_at",
-    resources.SectionResource: "briefing,position,title,body",
+    resources.SectionResource: "briefing,position,title,body,anchor",
 }
 
 

@@ -21,16 +21,18 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.urls import reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from curation import resources
+from curation import limits, resources
 from curation.models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
 from curation.publishing import publish
 from tests import factories as f
+from tests.forms import admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -682,3 +684,98 @@ def test_the_property_sees_both_outcomes(references):
     bad = dict(good, key="../x")
     data = to_csv(resources.ClaimResource, [good, bad])
     assert in_rollback(lambda: check_import(resources.ClaimResource, data)) == "errors"
+
+
+# Sizes: whatever is saved fits the limits (curation/limits.py) -------------------------------
+
+
+def test_a_source_text_over_the_limit_is_refused_by_the_admin_with_the_reason(reviewer_client):
+    url = reverse("admin:curation_source_add")
+    data = {
+        "key": "huge",
+        "title": "Huge",
+        "source_type": "other",
+        "reliability": "F",
+        "language": "en",
+        "text": "x" * (limits.SOURCE_TEXT + 1),
+    }
+    response = reviewer_client.post(url, data)
+    assert response.status_code == 200
+    assert f"at most {limits.SOURCE_TEXT}" in response.content.decode()
+    assert not Source.objects.filter(key="huge").exists()
+
+
+def test_a_section_body_over_the_limit_is_refused_with_the_reason():
+    section = f.SectionFactory.build(
+        briefing=f.BriefingFactory(), body="x" * (limits.SECTION_BODY + 1)
+    )
+    with pytest.raises(ValidationError) as caught:
+        section.full_clean()
+    assert f"at most {limits.SECTION_BODY}" in str(caught.value.message_dict["body"])
+
+
+def test_a_text_over_the_limit_is_a_row_error_of_an_import():
+    f.ClaimFactory(key="c1", statement="Short.")
+    rows = list(resources.ClaimResource().export_rows())
+    rows[1][rows[0].index("statement")] = "x" * (limits.TEXT + 1)
+    data = "".join(resources.csv_lines(rows)).encode()
+
+    result = resources.ClaimResource().import_data(resources.read_csv(data, "claims.csv"))
+
+    assert [str(p) for p in result.problems] == [
+        f"claims.csv line 2, column statement: Ensure this value has at most {limits.TEXT} "
+        f"characters (it has {limits.TEXT + 1})."
+    ]
+    assert Claim.objects.get().statement == "Short."
+
+
+# Line ends: text typed in a browser round-trips unchanged --------------------------------------
+
+
+def test_text_typed_in_a_browser_round_trips_through_export_and_import(
+    reviewer_client, editor_client
+):
+    claim = f.ClaimFactory(key="c1", status="verified")
+    url = reverse("admin:curation_claim_change", args=[claim.pk])
+    rationale = "The operator says so.\r\nA second source agrees."
+    reviewer_client.post(url, admin_form(reviewer_client, url, confidence_rationale=rationale))
+    claim.refresh_from_db()
+    assert claim.confidence_rationale == rationale.replace("\r\n", "\n")
+    Claim.objects.filter(pk=claim.pk).update(status="verified")  # a second reviewer's check
+    version = claim.version
+
+    exported = "".join(resources.csv_lines(resources.ClaimResource().export_rows()))
+    preview = editor_client.post(
+        reverse("admin:curation_claim_import"),
+        {
+            "resource": "0",
+            "format": "0",
+            "import_file": SimpleUploadedFile("claims.csv", exported.encode()),
+        },
+    )
+    form = preview.context["confirm_form"]
+    editor_client.post(
+        reverse("admin:curation_claim_process_import"),
+        {name: form.initial[name] for name in form.fields},
+    )
+
+    claim.refresh_from_db()
+    assert (claim.status, claim.version) == ("verified", version)
+
+
+# Query strings ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/curation/claim/?status__exact=%00",
+        "/admin/curation/claim/?q=%00",
+        "/admin/curation/source/?reliability__exact=A%00",
+        "/claims/?q=%00",
+        "/claims/?status=%00",
+        "/sources/?%00=1",
+    ],
+)
+def test_a_nul_character_in_a_query_string_is_a_bad_request(reviewer_client, url):
+    assert reviewer_client.get(url).status_code == 400

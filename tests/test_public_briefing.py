@@ -229,7 +229,7 @@ def test_hostile_markdown_and_fields_render_inert(client):
     # The section's title, in the contents and as its heading, escaped.
     anchor, escaped = "scriptalertxscriptimg-srcx-onerroralert1", "&lt;script&gt;alert(&quot;"
     assert f'<li><a href="#{anchor}">{escaped}' in html
-    assert f'<h2 id="{anchor}-title">{escaped}' in html
+    assert f'<h2 id="{anchor}">{escaped}' in html
     assert "<script>alert" not in html
     assert "<img" not in html
     assert "onclick" not in html and 'onerror="' not in html

@@ -307,3 +307,42 @@ def test_review_stamps_survive_a_restore(reviewer_user, tmp_path):
     Claim.objects.all().delete()
     resources.import_bundle(tmp_path)
     assert Claim.objects.get(key="checked").reviewed_at is not None
+
+
+def long_text(size, line):
+    """`size` characters or a little more: numbered lines, so no two paragraphs are alike."""
+    lines, length, n = [], 0, 0
+    while length < size:
+        lines.append(line.format(n=n))
+        length += len(lines[-1]) + 2
+        n += 1
+    return "\n\n".join(lines)
+
+
+def test_a_long_source_text_and_section_body_restore_byte_identically(client, tmp_path):
+    """Whatever the product saves, its own backup restores (the CSV reader's field limit was
+    131,072 characters, so a long source exported fine and then restored nothing)."""
+    line = "Paragraph {n}: \u6578\u78bc\u6e2f says \u201cit grew\u201d \u2014 by {n}%."
+    text = long_text(1_000_000, line)
+    source = f.SourceFactory(key="long-report", text=text)
+    assert len(source.text) >= 1_000_000
+    f.ClaimFactory(key="late", source=source, quote="Paragraph 20000: \u6578\u78bc\u6e2f says")
+    body = long_text(200_000, "Part {n} of a *long* [section](https://example.org/{n}) [[late]].")
+    assert len(body) >= 200_000
+    briefing = f.BriefingFactory(slug="long")
+    f.SectionFactory(briefing=briefing, position=1, title="Long", body=body)
+    publish(briefing)
+    before = client.get(briefing.get_absolute_url()).content
+    backup, again = tmp_path / "backup", tmp_path / "again"
+    resources.export_bundle(backup)
+
+    empty_database()
+    report = resources.import_bundle(backup)
+    assert report.ok, [str(p) for p in report.problems]
+    resources.export_bundle(again)
+
+    for name, _ in resources.BUNDLE:
+        assert (again / name).read_bytes() == (backup / name).read_bytes(), name
+    assert Source.objects.get(key="long-report").text == text
+    caches["default"].clear()
+    assert client.get(briefing.get_absolute_url()).content == before

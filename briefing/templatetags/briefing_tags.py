@@ -22,11 +22,10 @@ from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.text import slugify
 from django.utils.translation import get_language
 
 from curation import markup
-from curation.models import Claim, Source
+from curation.models import Claim, Source, anchor_is_free, unique_anchor
 
 from .. import charts
 
@@ -216,9 +215,11 @@ def render_briefing(sections, claims, agreement=None, preview=False):
     citations = Citations(keys, claims, agreement, preview)
     rendered, used = [], set()
     for section in sections:
-        anchor = slugify(section.title) or "section"
-        while anchor in used or anchor.startswith("note-") or anchor.startswith("cite-"):
-            anchor = f"{anchor}-{section.pk}"
+        # Stored anchors are free and unique per briefing; a section saved around the model's
+        # checks (or not saved yet) still gets an id of its own.
+        anchor = section.anchor
+        if not anchor or anchor in used or not anchor_is_free(anchor):
+            anchor = unique_anchor(anchor or section.title, used)
         used.add(anchor)
         parts = section.cooked_parts()
         # Cooked parts alternate HTML and cited keys (`curation.markup.cook`).
@@ -474,8 +475,8 @@ def briefing_sections(document):
 def _section(part):
     anchor = _escape(part.anchor)
     return (
-        f'<section class="report-section" id="{anchor}" aria-labelledby="{anchor}-title">\n'
-        f'  <h2 id="{anchor}-title">{_e(part.section.title)}</h2>\n'
+        f'<section class="report-section" aria-labelledby="{anchor}">\n'
+        f'  <h2 id="{anchor}">{_e(part.section.title)}</h2>\n'
         f'  <div class="prose">{part.html}</div>\n'
         "</section>\n"
     )
