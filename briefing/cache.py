@@ -39,7 +39,8 @@ Conditional requests and downstream caches
     signed-in editor's request is another page.
 
 If the cache is down (Redis unreachable), pages are rendered as if uncached and the error is
-logged: readers are served, only more slowly.
+logged: readers are served, only more slowly. With CACHE_URL=dummy:// nothing is cached: pages
+carry their Cache-Control but no ETag.
 """
 
 import hashlib
@@ -52,6 +53,7 @@ import time
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpResponse
@@ -72,6 +74,11 @@ STORED_VARY = {"cookie", "accept-encoding"}
 
 def page_cache():
     return caches["default"]
+
+
+def enabled():
+    """Not with CACHE_URL=dummy://: a cache that keeps nothing, so there is no generation either."""
+    return not isinstance(page_cache(), DummyCache)
 
 
 # The generation ----------------------------------------------------------------------------------
@@ -240,7 +247,8 @@ def etag_for(generation, request):
 
 def may_read(request):
     return (
-        request.method in ("GET", "HEAD")
+        enabled()
+        and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and not pending_change()
     )

@@ -19,6 +19,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from briefing import cache as page_cache
+from briefing.settings import cache_from_url
 from curation import resources
 from curation.models import Claim, Section, Source
 from curation.publishing import publish
@@ -436,6 +437,22 @@ def test_with_redis_pages_are_cached_and_invalidated(client, site, settings):
 
     assert "Seen through Redis." in page(client, "/claims/fund/")
     cache.clear()
+
+
+def test_with_the_dummy_cache_pages_are_served_uncached(
+    client, site, settings, django_assert_max_num_queries
+):
+    settings.CACHES = {"default": cache_from_url("dummy://")}
+
+    for url in ("/", "/claims/", "/claims/fund/", "/search/?q=fund", "/briefings/edition/"):
+        with django_assert_max_num_queries(20):
+            response = client.get(url)
+        assert response.status_code == 200, url
+        assert "ETag" not in response and "public" in response["Cache-Control"]
+
+    site["claim"].statement = "Seen without a cache."
+    site["claim"].save()
+    assert "Seen without a cache." in page(client, "/claims/fund/")
 
 
 def test_a_cache_that_is_down_serves_pages_uncached_and_says_why(client, site, settings, caplog):
