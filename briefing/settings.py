@@ -193,6 +193,8 @@ PAGE_CACHE_STALE_WHILE_REVALIDATE = env_int("PAGE_CACHE_STALE_WHILE_REVALIDATE",
 # LocMem is per process, so the content generation lives in this file, which every worker
 # process on the machine reads; with a shared cache (Redis) it lives in the cache.
 PAGE_CACHE_GENERATION_FILE = BASE_DIR / "var" / "page-cache-generation"
+# The /data/ downloads of the current content generation, generated once (briefing/downloads.py).
+DOWNLOAD_CACHE_DIR = BASE_DIR / "var" / "downloads"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
