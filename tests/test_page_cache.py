@@ -219,7 +219,7 @@ def test_cache_busting_variants_do_not_fill_the_cache(client, site, django_asser
 
 
 def test_the_page_caches_byte_budget_evicts_the_oldest_entries(settings):
-    settings.CACHES = {"default": {**settings.CACHES["default"], "OPTIONS": {"MAX_BYTES": 10_000}}}
+    settings.CACHES = {"default": {**cache_from_url("locmem://"), "OPTIONS": {"MAX_BYTES": 10_000}}}
     cache.clear()
 
     cache.set("first", b"x" * 6_000)
@@ -233,7 +233,7 @@ def test_the_page_caches_byte_budget_evicts_the_oldest_entries(settings):
 
 
 def test_a_page_above_the_byte_budget_is_served_but_not_stored(client, site, settings):
-    settings.CACHES = {"default": {**settings.CACHES["default"], "OPTIONS": {"MAX_BYTES": 1_000}}}
+    settings.CACHES = {"default": {**cache_from_url("locmem://"), "OPTIONS": {"MAX_BYTES": 1_000}}}
     cache.clear()
 
     assert "The fund is large." in page(client, "/claims/fund/")
