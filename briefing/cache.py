@@ -28,10 +28,10 @@ Memory bound
     MAX_ENTRIES (2,000) entries and PAGE_CACHE_MAX_MB (64) megabytes of stored pages, the
     oldest stored dropped first, a page larger than the whole budget never stored: the worst
     case is PAGE_CACHE_MAX_MB per worker, plus under a megabyte of keys and bookkeeping, plus
-    while it is stored one copy of the page being stored. (At 100x the content, the briefing
-    page is about 13 MB: the budget holds a few of those and thousands of ordinary pages.) A
-    shared Redis is bounded by its own `maxmemory`, with an eviction policy such as
-    `allkeys-lru`; junk variants never reach it either.
+    while a page is being stored two transient copies of it (measured, then kept). (At 100x
+    the content, the briefing page is about 13 MB: the budget holds a few of those and
+    thousands of ordinary pages.) A shared Redis is bounded by its own `maxmemory`, with an
+    eviction policy such as `allkeys-lru`; junk variants never reach it either.
 
 Invalidation: a content "generation"
     Every cached page is stored with the generation it was rendered at, and a page of an older
