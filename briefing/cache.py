@@ -7,8 +7,31 @@ What is cached
     session cookie, answered 200 by a view that `publish()` marked (`views.reader_page` does it
     for readers only), not streamed, setting no cookie, using no CSRF token, marked neither
     private nor no-store. Staff always carry a session cookie, so they never read nor fill the
-    cache, and drafts (shown only to staff, as previews) never enter it. The key is the page's
-    absolute URL, query string included (filters and pagination are pages of their own).
+    cache, and drafts (shown only to staff, as previews) never enter it.
+
+Canonical URLs: one entry per page, none for junk variants
+    The key is the page's canonical URL: its absolute URL with the query's parameters sorted by
+    name and the empty ones left out (filters and pagination are pages of their own; a filter
+    form submits its empty fields, and an empty parameter is the page without it), so
+    `?kind=fact&confidence=high` and `?confidence=high&kind=fact&q=` are one entry. Each view
+    names the parameters it reads (`views.reader_page(params=...)`: its FilterSet's, `page` on
+    lists, `q` on search, none on detail pages). A request with any other parameter (`?cb=1`,
+    `?utm_source=...`), or with one given twice, is rendered and answered as usual but neither
+    stored nor given an ETag: a cache-busting loop cannot fill the cache, and a parameter a view
+    starts reading without declaring it costs caching, never a wrong page. Such requests are not
+    redirected to the canonical URL: links carrying tracking parameters keep working with no
+    extra round trip, and nothing a browser would remember (a 301) depends on this list.
+
+Memory bound
+    Free text (`q`) and page numbers still make many distinct pages, so the store itself is
+    bounded. The default LocMem cache (`BoundedLocMemCache`, per worker process) holds at most
+    MAX_ENTRIES (2,000) entries and PAGE_CACHE_MAX_MB (64) megabytes of stored pages, the
+    oldest stored dropped first, a page larger than the whole budget never stored: the worst
+    case is PAGE_CACHE_MAX_MB per worker, plus under a megabyte of keys and bookkeeping, plus
+    while a page is being stored two transient copies of it (measured, then kept). (At 100x
+    the content, the briefing page is about 13 MB: the budget holds a few of those and
+    thousands of ordinary pages.) A shared Redis is bounded by its own `maxmemory`, with an
+    eviction policy such as `allkeys-lru`; junk variants never reach it either.
 
 Invalidation: a content "generation"
     Every cached page is stored with the generation it was rendered at, and a page of an older
@@ -29,7 +52,8 @@ Invalidation: a content "generation"
     machine reads, so an edit made through one gunicorn worker invalidates the pages of all.
 
 Conditional requests and downstream caches
-    A cached page carries a weak ETag derived from its generation and URL, and a Last-Modified
+    A cached page carries a weak ETag derived from its generation and canonical URL, and a
+    Last-Modified
     that is the generation's start (strictly increasing from one generation to the next, so a
     date at one-second resolution never hides a change). A conditional request for a cached
     page is answered 304 from the generation and the cache alone. Cache-Control lets browsers
@@ -39,7 +63,8 @@ Conditional requests and downstream caches
     signed-in editor's request is another page.
 
 If the cache is down (Redis unreachable), pages are rendered as if uncached and the error is
-logged: readers are served, only more slowly.
+logged: readers are served, only more slowly. With CACHE_URL=dummy:// nothing is cached: pages
+carry their Cache-Control but no ETag.
 """
 
 import hashlib
@@ -52,6 +77,7 @@ import time
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpResponse
@@ -60,7 +86,7 @@ from django.utils.cache import (
     get_conditional_response,
     patch_cache_control,
 )
-from django.utils.http import http_date
+from django.utils.http import http_date, urlencode
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +98,11 @@ STORED_VARY = {"cookie", "accept-encoding"}
 
 def page_cache():
     return caches["default"]
+
+
+def enabled():
+    """Not with CACHE_URL=dummy://: a cache that keeps nothing, so there is no generation either."""
+    return not isinstance(page_cache(), DummyCache)
 
 
 # The generation ----------------------------------------------------------------------------------
@@ -212,10 +243,11 @@ def install_write_hook(connection, **kwargs):
 # Pages -------------------------------------------------------------------------------------------
 
 
-def publish(response):
+def publish(response, params=()):
     """
     Mark a reader's response as public: Cache-Control for browsers and shared caches, and
-    `PageCacheMiddleware` may store it. Call it only for anonymous readers' pages.
+    `PageCacheMiddleware` may store it when its query has no parameter but `params`, the ones
+    the view reads. Call it only for anonymous readers' pages.
     """
     patch_cache_control(
         response,
@@ -225,22 +257,36 @@ def publish(response):
         stale_while_revalidate=settings.PAGE_CACHE_STALE_WHILE_REVALIDATE,
     )
     response.page_cache = True
+    response.page_cache_params = frozenset(params)
     return response
 
 
+def page_url(request):
+    """The canonical URL of the page asked for; None when a parameter is given more than once."""
+    parameters = []
+    for name, values in request.GET.lists():
+        if len(values) > 1:
+            return None  # the view reads the last value; rare enough not to be worth a rule
+        if values[0]:
+            parameters.append((name, values[0]))
+    query = urlencode(sorted(parameters))
+    return request.build_absolute_uri(f"{request.path}?{query}" if query else request.path)
+
+
 def page_key(request):
-    url = request.build_absolute_uri()
-    return PAGE_KEY.format(hashlib.sha256(url.encode()).hexdigest())
+    url = page_url(request)
+    return None if url is None else PAGE_KEY.format(hashlib.sha256(url.encode()).hexdigest())
 
 
 def etag_for(generation, request):
-    digest = hashlib.sha256(f"{generation} {request.build_absolute_uri()}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{generation} {page_url(request)}".encode()).hexdigest()
     return f'W/"{digest[:32]}"'
 
 
 def may_read(request):
     return (
-        request.method in ("GET", "HEAD")
+        enabled()
+        and request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and not pending_change()
     )
@@ -249,6 +295,7 @@ def may_read(request):
 def may_store(request, response):
     if not (
         getattr(response, "page_cache", False)
+        and set(request.GET) <= response.page_cache_params
         and request.method == "GET"
         and response.status_code == 200
         and not response.streaming
@@ -279,9 +326,9 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not may_read(request):
+        key = page_key(request) if may_read(request) else None
+        if key is None:
             return self.get_response(request)
-        key = page_key(request)
         try:
             generation, entry = _lookup(key)
         except Exception:

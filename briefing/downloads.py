@@ -7,19 +7,51 @@ initiatives, organisations and topics those claims or public initiatives refer t
 refer to, never appears. The columns are the import columns (`curation.resources`), so a
 download re-imports into another instance; conflicts and corroborations name public claims only.
 Files are streamed row by row, never built whole in memory.
+
+Kept on disk per content generation
+    Generating claims.csv takes seconds at scale, so each file a reader downloads is also
+    written, as it streams, to DOWNLOAD_CACHE_DIR/<generation>/<dataset>.<format>, and the
+    next requests of the same content generation (`briefing.cache`: it changes when any content
+    write commits) are answered from that file (FileResponse, with its Content-Length) without
+    a query. On disk rather than in the page cache: at 100x the content claims.csv is tens of
+    MB, which would crowd out every page of LocMem's per-worker budget and be held once per
+    worker, where a file is written once for all the machine's workers and read from the
+    operating system's page cache. A file is published (renamed into place) only when its
+    download completed: one cut short keeps nothing. The rows are only ever iterated, so a
+    download streamed from a server-side cursor plugs in unchanged.
+    Bound: the ten files of the current generation. The first file kept for a new generation
+    removes the older generations' directories (a download still reading one keeps its open
+    file), so besides the current generation's files the disk holds at most those of a
+    generation a worker was still writing when content changed, removed at the next change,
+    and one temporary file per download being generated.
+    The same requests as the page cache's read and fill it: anonymous GETs on a connection
+    with no uncommitted write, never with CACHE_URL=dummy:// nor while the cache is down.
+    Staff get the same public rows, generated afresh, and never write a file.
 """
 
 import json
+import logging
+import os
+import re
+import secrets
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
-from django.http import Http404, StreamingHttpResponse
+from django.conf import settings
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 from curation import resources
 from curation.models import Claim
 
+from . import cache as page_cache
+
+logger = logging.getLogger(__name__)
+
 CACHE_SECONDS = 300
+GENERATION = re.compile(r"\d+-[0-9a-f]+")  # briefing.cache's "<seconds>-<random>"
 
 
 @dataclass(frozen=True)
@@ -174,15 +206,113 @@ def _json_lines(rows):
     yield "\n]\n"
 
 
+def _generate(spec, fmt):
+    """The file's bytes, row by row."""
+    resource = spec.resource_instance(formula_safe=fmt == "csv")
+    rows = resource.export_rows(spec.queryset())
+    lines = resources.csv_lines(rows) if fmt == "csv" else _json_lines(rows)
+    return (line.encode() for line in lines)
+
+
+def _kept_generation(request):
+    """The content generation whose file this request may read or write, or None: not kept."""
+    if not page_cache.may_read(request):
+        return None
+    try:
+        generation = page_cache.current_generation()
+    except Exception:
+        logger.exception("The page cache is unavailable; %s is generated uncached.", request.path)
+        return None
+    return generation if GENERATION.fullmatch(generation) else None
+
+
+def _generation_directory(generation):
+    """This generation's directory, created with the removal of older generations' ones."""
+    root = Path(settings.DOWNLOAD_CACHE_DIR)
+    directory = root / generation
+    if not directory.is_dir():
+        directory.mkdir(parents=True, exist_ok=True)
+        start = page_cache.generation_time(generation)
+        for old in root.iterdir():
+            # Not a newer one, which a worker still at an older generation may meet.
+            if GENERATION.fullmatch(old.name) and page_cache.generation_time(old.name) < start:
+                shutil.rmtree(old, ignore_errors=True)
+    return directory
+
+
+class KeptStream:
+    """
+    A file's chunks, sent on and written to a temporary file, which `close()` (called by the
+    server when the response ends, however it ends) renames to `path` if every chunk was sent
+    and removes otherwise.
+    """
+
+    def __init__(self, chunks, temporary, path):
+        self.chunks, self.path = chunks, path
+        self.file = open(temporary, "wb")  # noqa: SIM115 (closed by close(), with the response)
+        self.complete = False
+
+    def __iter__(self):
+        for chunk in self.chunks:
+            if self.file is not None:
+                try:
+                    self.file.write(chunk)
+                except OSError:
+                    logger.exception("%s could not be kept; it is sent all the same.", self.path)
+                    self.discard()
+            yield chunk
+        self.complete = True
+
+    def close(self):
+        if self.file is None:
+            return
+        if not self.complete:
+            self.discard()
+            return
+        self.file.close()
+        try:
+            os.replace(self.file.name, self.path)
+        except OSError:  # its generation's directory was removed: it was out of date
+            logger.info("%s was not kept: a newer generation replaced it.", self.path)
+            self.discard()
+        self.file = None
+
+    def discard(self):
+        self.file.close()
+        Path(self.file.name).unlink(missing_ok=True)
+        self.file = None
+
+
+def _from_disk(request, spec, fmt, generation):
+    """This generation's file if it is kept; else, for a GET, a stream that keeps it; or None."""
+    name, content_type = f"{spec.name}.{fmt}", FORMATS[fmt]
+    path = Path(settings.DOWNLOAD_CACHE_DIR) / generation / name
+    try:
+        file = open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
+    except FileNotFoundError:
+        pass
+    else:
+        return FileResponse(file, as_attachment=True, filename=name, content_type=content_type)
+    if request.method != "GET":
+        return None
+    try:
+        temporary = _generation_directory(generation) / f".{name}.{secrets.token_hex(8)}"
+        stream = KeptStream(_generate(spec, fmt), temporary, path)
+    except OSError:
+        logger.exception("%s cannot be kept; it is generated uncached.", path)
+        return None
+    return StreamingHttpResponse(stream, content_type=content_type)
+
+
 def download(request, dataset, fmt):
     """One dataset as CSV or JSON: published content only, streamed, cacheable for 5 minutes."""
     if dataset not in DATASETS or fmt not in FORMATS:
         raise Http404("No such dataset or format. The datasets are listed at /data/.")
     spec = DATASETS[dataset]
-    resource = spec.resource_instance(formula_safe=fmt == "csv")
-    rows = resource.export_rows(spec.queryset())
-    lines = resources.csv_lines(rows) if fmt == "csv" else _json_lines(rows)
-    response = StreamingHttpResponse(lines, content_type=FORMATS[fmt])
+    generation = _kept_generation(request)  # read before any row: never older rows under it
+    response = None if generation is None else _from_disk(request, spec, fmt, generation)
+    if response is None:
+        response = StreamingHttpResponse(_generate(spec, fmt), content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{dataset}.{fmt}"'
     patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
     return response

@@ -8,6 +8,7 @@ DJANGO_ALLOWED_HOSTS  comma-separated host names (default with debug: localhost 
 BRIEFING_ALLOW_SELF_REVIEW  1 lets a reviewer verify their own claims (a one-person team)
 DJANGO_CLIENT_IP_HEADER  behind a proxy: the header naming the client (see Login throttling)
 CACHE_URL           default: LocMem, per process; redis://host:6379/0 for Redis (shared)
+PAGE_CACHE_MAX_MB   LocMem only: megabytes of pages each worker process may hold (default: 64)
 DATABASE_CONN_MAX_AGE  seconds a process keeps its database connection (default: 60; 0 with
                     debug, as the development server runs each request in a thread of its own)
 DATABASE_PREPARED_STATEMENTS  PostgreSQL: 1 (default) prepares the queries pages run on every
@@ -157,12 +158,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache and the public pages' page cache (briefing/cache.py) ----------------------------------
 
 
+# The LocMem cache's bound per worker process: at most this many megabytes of stored pages
+# (and 2,000 entries); the worst case is worked out in briefing/cache.py.
+PAGE_CACHE_MAX_MB = env_int("PAGE_CACHE_MAX_MB", 64)
+
+
 def cache_from_url(url):
     """CACHE_URL to a CACHES entry: empty for LocMem (per process), redis://… for Redis."""
     if not url or url.startswith("locmem://"):
         return {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 2000},
+            "BACKEND": "briefing.bounded_cache.BoundedLocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000, "MAX_BYTES": PAGE_CACHE_MAX_MB * 1024 * 1024},
         }
     if url.startswith(("redis://", "rediss://", "unix://")):
         return {
@@ -188,6 +194,8 @@ PAGE_CACHE_STALE_WHILE_REVALIDATE = env_int("PAGE_CACHE_STALE_WHILE_REVALIDATE",
 # LocMem is per process, so the content generation lives in this file, which every worker
 # process on the machine reads; with a shared cache (Redis) it lives in the cache.
 PAGE_CACHE_GENERATION_FILE = BASE_DIR / "var" / "page-cache-generation"
+# The /data/ downloads of the current content generation, generated once (briefing/downloads.py).
+DOWNLOAD_CACHE_DIR = BASE_DIR / "var" / "downloads"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -6,7 +6,7 @@ lists are prefetched and agreement between claims is derived for a whole page at
 """
 
 from collections import defaultdict
-from functools import wraps
+from functools import partial, wraps
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Subquery
@@ -27,11 +27,15 @@ PER_PAGE = 25
 SEARCH_LIMIT = 10
 
 
-def reader_page(view):
+def reader_page(view=None, *, params=()):
     """
     Readers' pages are public: held by the page cache (`briefing.cache`) until content changes,
     and by browsers and CDNs briefly. A staff member's page may show a draft: never cached.
+    `params` are the query parameters the view reads; a request with any other is served but
+    not cached, so name every one (`list_params()` for a list).
     """
+    if view is None:
+        return partial(reader_page, params=params)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -39,10 +43,15 @@ def reader_page(view):
         if request.user.is_staff:
             patch_cache_control(response, private=True, no_store=True)
         else:
-            page_cache.publish(response)
+            page_cache.publish(response, params)
         return response
 
     return wrapper
+
+
+def list_params(filterset_class=None):
+    """A list page's query parameters: its FilterSet's filters and `page`."""
+    return ("page", *(filterset_class.base_filters if filterset_class else ()))
 
 
 def visible(request, manager, public):
@@ -158,7 +167,7 @@ def home(request):
     return render_briefing_page(request, briefing, sections, is_home=True)
 
 
-@reader_page
+@reader_page(params=list_params())
 def briefing_list(request):
     page = paginate(request, Briefing.objects.public())
     return render(request, "briefing/briefing_list.html", {"page": page})
@@ -179,7 +188,7 @@ def briefing_detail(request, slug):
 # Claims ---------------------------------------------------------------------------------------
 
 
-@reader_page
+@reader_page(params=list_params(ClaimFilter))
 def claim_list(request):
     queryset = public_claims().select_related("source", "initiative").defer("source__text")
     filterset = ClaimFilter(request.GET, queryset=queryset)
@@ -213,7 +222,7 @@ def claim_detail(request, key):
 # Sources --------------------------------------------------------------------------------------
 
 
-@reader_page
+@reader_page(params=list_params(SourceFilter))
 def source_list(request):
     queryset = (
         Source.objects.public().defer("text").annotate(claim_count=counted_claims()).order_by("key")
@@ -238,7 +247,7 @@ def source_detail(request, key):
 # Initiatives ----------------------------------------------------------------------------------
 
 
-@reader_page
+@reader_page(params=list_params(InitiativeFilter))
 def initiative_list(request):
     queryset = (
         Initiative.objects.public()
@@ -289,7 +298,7 @@ def initiative_detail(request, slug):
     )
 
 
-@reader_page
+@reader_page(params=list_params(OrganizationFilter))
 def organization_list(request):
     led = Count(
         "led_initiatives",
@@ -335,7 +344,7 @@ def organization_detail(request, slug):
 # Search ---------------------------------------------------------------------------------------
 
 
-@reader_page
+@reader_page(params=["q"])
 def search(request):
     q = request.GET.get("q", "").strip()[:200]
     results = []

@@ -6,8 +6,9 @@ from tests import factories
 
 @pytest.fixture(autouse=True)
 def empty_page_cache(settings, tmp_path):
-    """Each test starts with an empty cache and a content generation of its own."""
+    """Each test starts with empty caches and a content generation of its own."""
     settings.PAGE_CACHE_GENERATION_FILE = tmp_path / "page-cache-generation"
+    settings.DOWNLOAD_CACHE_DIR = tmp_path / "downloads"
     cache.clear()
 
 

@@ -5,6 +5,8 @@ import io
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from curation.models import Claim
@@ -164,3 +166,72 @@ def test_the_data_page_costs_a_fixed_number_of_queries(client, django_assert_max
     build_content()
     with django_assert_max_num_queries(8):
         client.get(reverse("briefing:data"))
+
+
+# The download cache: a file per content generation ------------------------------------------------
+# In real transactions: the cache is left alone while a connection holds an uncommitted write.
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_second_download_is_the_same_file_without_a_query(
+    client, dataset, fmt, django_assert_num_queries
+):
+    build_content()
+    _, first = download(client, dataset, fmt)
+
+    with django_assert_num_queries(0):
+        response, second = download(client, dataset, fmt)
+
+    assert second == first
+    assert response["Content-Length"] == str(len(second.encode()))
+    assert response["Content-Disposition"] == f'attachment; filename="{dataset}.{fmt}"'
+    assert "public" in response["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_shows_in_the_next_download_and_old_files_are_removed(client, settings):
+    build_content()
+    download(client, "claims", "csv")
+    download(client, "claims", "json")
+
+    Claim.objects.filter(key="change").update(statement="Edited after the download.")
+    Claim.objects.filter(key="small").update(status=Claim.Status.RETRACTED, status_note="Wrong.")
+
+    _, body = download(client, "claims", "csv")
+    assert "Edited after the download." in body
+    assert "small" not in {row["key"] for row in csv_rows(body)}
+    files = [path for path in settings.DOWNLOAD_CACHE_DIR.rglob("*") if path.is_file()]
+    assert [path.name for path in files] == ["claims.csv"]  # one generation kept on disk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_downloads_are_public_only_and_do_not_fill_the_cache(
+    client, django_assert_max_num_queries
+):
+    build_content()
+    client.force_login(factories.UserFactory(is_staff=True))
+    _, body = download(client, "claims", "csv")
+    for key in NOT_PUBLIC:
+        assert key not in body
+
+    client.logout()
+    client.cookies.clear()
+    with CaptureQueriesContext(connection) as queries:
+        _, reader_body = download(client, "claims", "csv")
+    assert queries.captured_queries  # generated for the reader, not served from staff's copy
+    assert reader_body == body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_cut_short_keeps_nothing(client, settings):
+    build_content()
+    response = client.get(reverse("briefing:data-download", args=["claims", "csv"]))
+    next(iter(response.streaming_content))
+    response.close()  # what the server does when the reader goes away
+
+    assert not [path for path in settings.DOWNLOAD_CACHE_DIR.rglob("*") if path.is_file()]
+    with CaptureQueriesContext(connection) as queries:
+        _, body = download(client, "claims", "csv")
+    assert queries.captured_queries and "budget-3bn" in body

@@ -19,6 +19,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from briefing import cache as page_cache
+from briefing.settings import cache_from_url
 from curation import resources
 from curation.models import Claim, Section, Source
 from curation.publishing import publish
@@ -62,7 +63,8 @@ def page(client, url, **headers):
 
 
 def is_cached(url):
-    return cache.get(page_cache.page_key(RequestFactory().get(url))) is not None
+    key = page_cache.page_key(RequestFactory().get(url))
+    return key is not None and cache.get(key) is not None
 
 
 def warm(client, *urls):
@@ -159,6 +161,84 @@ def test_a_response_that_sets_a_cookie_is_not_stored(site):
     page_cache.PageCacheMiddleware(view)(RequestFactory().get("/claims/"))
 
     assert not is_cached("/claims/")
+
+
+# Canonical URLs: one entry per page, none for junk variants --------------------------------------
+
+
+def test_the_order_of_the_parameters_makes_no_other_page(client, site, django_assert_num_queries):
+    first = client.get("/claims/?kind=fact&confidence=high")
+
+    with django_assert_num_queries(0):
+        second = client.get("/claims/?confidence=high&kind=fact")
+
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+
+
+def test_an_empty_parameter_is_the_page_without_it(client, site, django_assert_num_queries):
+    """The filter form submits every field, the empty ones too."""
+    first = client.get("/claims/?kind=fact")
+
+    with django_assert_num_queries(0):
+        second = client.get("/claims/?q=&kind=fact&topic=&page=")
+
+    assert second.content == first.content
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?cb=1",
+        "/claims/?kind=fact&utm_source=newsletter",
+        "/claims/fund/?page=2",  # a detail page has no pages
+        "/search/?q=fund&kind=fact",  # search reads q alone
+        "/claims/?kind=fact&kind=figure",  # a repeated parameter
+        "/claims/?kind=&kind=fact",
+    ],
+)
+def test_a_page_with_an_unknown_or_repeated_parameter_is_served_but_not_cached(
+    client, site, url, django_assert_max_num_queries
+):
+    for _ in range(2):
+        with django_assert_max_num_queries(20):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert "ETag" not in response and "Last-Modified" not in response
+    assert not is_cached(url)
+
+
+def test_cache_busting_variants_do_not_fill_the_cache(client, site, django_assert_num_queries):
+    warm(client, "/")
+    for n in range(30):
+        assert "The fund is large." in page(client, f"/?cb={n}")
+        assert not is_cached(f"/?cb={n}")
+
+    with django_assert_num_queries(0):
+        assert client.get("/").status_code == 200
+
+
+def test_the_page_caches_byte_budget_evicts_the_oldest_entries(settings):
+    settings.CACHES = {"default": {**cache_from_url("locmem://"), "OPTIONS": {"MAX_BYTES": 10_000}}}
+    cache.clear()
+
+    cache.set("first", b"x" * 6_000)
+    cache.set("second", b"y" * 6_000)
+    assert cache.get("first") is None
+    assert cache.get("second") == b"y" * 6_000
+
+    cache.set("huge", b"z" * 20_000)  # more than the whole budget: never stored
+    assert cache.get("huge") is None
+    assert cache.get("second") == b"y" * 6_000
+
+
+def test_a_page_above_the_byte_budget_is_served_but_not_stored(client, site, settings):
+    settings.CACHES = {"default": {**cache_from_url("locmem://"), "OPTIONS": {"MAX_BYTES": 1_000}}}
+    cache.clear()
+
+    assert "The fund is large." in page(client, "/claims/fund/")
+    assert "The fund is large." in page(client, "/claims/fund/")
+    assert not is_cached("/claims/fund/")
 
 
 # Conditional requests -----------------------------------------------------------------------------
@@ -436,6 +516,22 @@ def test_with_redis_pages_are_cached_and_invalidated(client, site, settings):
 
     assert "Seen through Redis." in page(client, "/claims/fund/")
     cache.clear()
+
+
+def test_with_the_dummy_cache_pages_are_served_uncached(
+    client, site, settings, django_assert_max_num_queries
+):
+    settings.CACHES = {"default": cache_from_url("dummy://")}
+
+    for url in ("/", "/claims/", "/claims/fund/", "/search/?q=fund", "/briefings/edition/"):
+        with django_assert_max_num_queries(20):
+            response = client.get(url)
+        assert response.status_code == 200, url
+        assert "ETag" not in response and "public" in response["Cache-Control"]
+
+    site["claim"].statement = "Seen without a cache."
+    site["claim"].save()
+    assert "Seen without a cache." in page(client, "/claims/fund/")
 
 
 def test_a_cache_that_is_down_serves_pages_uncached_and_says_why(client, site, settings, caplog):

@@ -65,8 +65,9 @@ def test_links_to_the_sites_pages_follow_the_script_prefix(client):
     """The header's links are reversed once, but per script prefix: a site under /news/ too."""
     plain = client.get("/").content.decode()
     with override_script_prefix("/news/"):  # what the WSGI handler sets from SCRIPT_NAME
-        prefixed = client.get("/?under-news").content.decode()  # a page of its own in the cache
-    again = client.get("/?plain-again").content.decode()  # rendered, not from the page cache
+        # A parameter the page does not read: rendered, never served from nor kept in the cache.
+        prefixed = client.get("/?under=news").content.decode()
+    again = client.get("/?plain=again").content.decode()
 
     assert 'href="/claims/"' in plain and 'href="/news/claims/"' not in plain
     assert 'href="/news/claims/"' in prefixed and 'href="/claims/"' not in prefixed
