@@ -8,7 +8,7 @@ retracting need a status note saying why. Who reviewed a claim, and when, is rec
 """
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from .models import Claim
@@ -42,9 +42,9 @@ def check_transition(claim, new_status, user):
         raise PermissionDenied(f"You created claim {claim.key!r}; another reviewer must verify it.")
 
 
-def record_review(claim, new_status, user):
-    """Stamp the reviewer on a claim moving into a reviewer status."""
-    if new_status in Claim.REVIEW_STATUSES and new_status != claim.status:
+def record_review(claim, previous_status, user):
+    """Stamp the reviewer on a claim that moved from `previous_status` into a reviewer status."""
+    if claim.status in Claim.REVIEW_STATUSES and claim.status != previous_status:
         claim.reviewed_by = user
         claim.reviewed_at = timezone.now()
 
@@ -52,13 +52,11 @@ def record_review(claim, new_status, user):
 def transition(claim, new_status, user, note=""):
     """Move one claim to a new status on behalf of `user`, enforcing the rules; save it."""
     check_transition(claim, new_status, user)
-    record_review(claim, new_status, user)
-    claim.status = new_status
+    previous_status, claim.status = claim.status, new_status
+    record_review(claim, previous_status, user)
     if note:
         claim.status_note = note
-    if new_status in Claim.NOTE_REQUIRED_STATUSES and not claim.status_note.strip():
-        raise ValidationError({"status_note": "Say why: a status note is required."})
-    claim.full_clean()
+    claim.full_clean()  # a disputed or retracted claim needs a note (`Claim.clean`)
     claim._change_reason = f"Status set to {new_status}"
     claim.save()
     return claim
@@ -101,6 +99,4 @@ def settle_edit(claim, previous_status, changed, user):
     probe = Claim(key=claim.key, status=before)
     probe.created_by_id = claim.created_by_id or (user.pk if previous_status is None else None)
     check_transition(probe, claim.status, user)
-    if claim.status in Claim.REVIEW_STATUSES:
-        claim.reviewed_by = user
-        claim.reviewed_at = timezone.now()
+    record_review(claim, before, user)
