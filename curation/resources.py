@@ -18,14 +18,18 @@ Cells
     decimal point (a thousands separator or a currency is an error, not a guess).
 
 Formula safety
-    A spreadsheet runs a cell that begins with =, +, -, @, a tab or a carriage return as a
-    formula. On export, every text cell (free text, keys, codes, lists) that begins with one of
-    those characters, possibly after apostrophes, gets one leading apostrophe ("'"), which makes
-    a spreadsheet show it as text. On import, one leading apostrophe is removed from a cell that
-    is apostrophes followed by one of those characters, and from no other cell. So:
+    A spreadsheet runs a cell as a formula when it begins with a tab, a carriage return or a
+    line feed, or with =, +, - or @ after any white space (spaces, no-break and ideographic
+    spaces: spreadsheets skip them), including the full-width ＝ ＋ － ＠ (OWASP's "CSV
+    Injection" list, with the variants that get past a check of the first character only). On
+    export, every text cell (free text, keys, codes, lists) that begins like that, possibly after
+    apostrophes, gets one leading apostrophe ("'"), which makes a spreadsheet show it as text.
+    On import, one leading apostrophe is removed from a cell that is apostrophes followed by such
+    a beginning, and from no other cell. So:
 
         statement "-5 degrees" → exported "'-5 degrees" → imported "-5 degrees"
         statement "'=x"        → exported "''=x"        → imported "'=x"
+        statement " ＝x"        → exported "' ＝x"       → imported " ＝x"
         statement "'quoted'"   → exported "'quoted'"    → imported "'quoted'" (untouched)
 
     which makes export → import → export byte-identical. Number and date columns are never
@@ -105,8 +109,13 @@ from .models import Briefing, Claim, Initiative, Organization, Section, Source, 
 
 # Formula safety ---------------------------------------------------------------------------------
 
-_FORMULA = re.compile(r"'*[=+\-@\t\r]")
-_ESCAPED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+# What a spreadsheet runs as a formula: a cell that begins with a tab, carriage return or line
+# feed, or with =, + - or @ (or their full-width forms ＝ ＋ － ＠, which East Asian input methods
+# type and spreadsheets read as the ASCII ones) after any white space, which they skip: `\s` is
+# Unicode's, so no-break and ideographic spaces too, plus the zero-width ones it leaves out.
+_TRIGGER = r"(?:[\t\r\n]|[\s\u200b\u2060\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20])"
+_FORMULA = re.compile(r"'*" + _TRIGGER)
+_ESCAPED_FORMULA = re.compile(r"'+" + _TRIGGER)
 
 
 def neutralise(cell):
