@@ -69,7 +69,6 @@ Speed
 """
 
 import csv
-import io
 import re
 from contextlib import nullcontext
 from copy import copy, deepcopy
@@ -77,6 +76,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 
 import tablib
@@ -105,6 +105,7 @@ from simple_history import utils as history_utils
 
 from . import publishing, workflow
 from .agreement import agreement_for
+from .limits import CSV_CELL
 from .models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
 
 # Formula safety ---------------------------------------------------------------------------------
@@ -172,6 +173,84 @@ def decode(data, name="The file"):
     return text.removeprefix("\ufeff")
 
 
+_LINE = re.compile(r"[^\r\n]*+(?:\r\n?|\n)|[^\r\n]++")
+_LINE_END = re.compile(r"\r\n?|\n")
+_QUOTED_CELL = re.compile(r'"[^"]*+(?:""[^"]*+)*+"')
+_UNQUOTED_CELL = re.compile(r"[^,\r\n]*+")
+_BLOCK = 1024 * 1024
+
+
+def _lines(data):
+    """
+    The lines of `data` (text, or bytes already checked by `decode`), each with its line end,
+    as csv counts them (a line ends at \\n, \\r\\n or \\r), without a BOM. They are cut a block
+    of about a megabyte at a time, so a file is never held twice over: csv keeps each cell in
+    four bytes a character, and a single cell may be millions of characters long.
+    """
+    if isinstance(data, bytes):
+        view = memoryview(data)
+        newline, start = b"\n", 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    else:
+        view = None
+        newline, start = "\n", 1 if data.startswith("\ufeff") else 0
+    while start < len(data):
+        end = data.find(newline, start + _BLOCK)
+        end = len(data) if end < 0 else end + 1
+        block = data[start:end] if view is None else str(view[start:end], "utf-8")
+        lines = _LINE.findall(block)
+        del block  # before csv reads a line of it
+        yield from lines
+        start = end
+
+
+def _csv_reader(lines):
+    # csv.field_size_limit() is one setting for the whole process, not an option of a reader:
+    # set here, where every file is read, so the reader takes the longest text the models save
+    # (a 131,072-character default would refuse a source's text the product exported itself).
+    # Strict: text after a closing quote, or a quote never closed, is an error, not a guess.
+    csv.field_size_limit(CSV_CELL)
+    return csv.reader(lines, strict=True)
+
+
+def _unclosed_quote_line(data, first):
+    """The line of the opening quote left unclosed in the record that starts on line `first`."""
+    rest = "".join(islice(_lines(data), first - 1, None))
+    position = 0
+    while position < len(rest):
+        if rest[position] == '"':
+            cell = _QUOTED_CELL.match(rest, position)
+            if cell is None:
+                return first + len(_LINE_END.findall(rest, 0, position))
+            position = cell.end()
+        else:
+            position = _UNQUOTED_CELL.match(rest, position).end()
+        position += 2 if rest.startswith("\r\n", position) else 1
+    return first
+
+
+def _unreadable(name, data, record_line, line, error):
+    """A clear reason for what csv refused, without csv's own wording."""
+    reason = str(error)
+    if reason.startswith("field larger than field limit"):
+        return (
+            f"{name} line {record_line}: a cell is longer than {CSV_CELL:,} characters, the "
+            "longest text any column holds. Shorten it and import the file again."
+        )
+    if reason == "unexpected end of data":
+        return (
+            f"{name} line {_unclosed_quote_line(data, record_line)}: the quoted cell that "
+            'begins on this line is never closed (its opening " has no closing "), so the rest '
+            "of the file would be read into it. Add the missing quote; a quote inside a quoted "
+            'cell is written twice ("").'
+        )
+    if "expected after" in reason:
+        return (
+            f"{name} line {line}: a quoted cell has text after its closing quote. Put the whole "
+            'cell in quotes and write each quote inside it twice ("").'
+        )
+    return f"{name} line {line}: not readable as CSV ({reason})."
+
+
 def read_csv(data, name="The file"):
     """
     Parse CSV bytes or text into a tablib Dataset that remembers where each row starts.
@@ -179,10 +258,13 @@ def read_csv(data, name="The file"):
     `dataset.line_numbers[i]` is the line of the file on which row i starts (the header is
     line 1), so errors can point at the line an editor sees in a text editor. Blank rows are
     skipped; short rows are padded; a row with more cells than the header is reported in
-    `dataset.row_problems` rather than silently cut.
+    `dataset.row_problems` rather than silently cut. A cell may be up to `limits.CSV_CELL`
+    characters long; a longer one, a quoted cell never closed and text after a closing quote
+    are errors naming the line.
     """
-    text = decode(data, name) if isinstance(data, bytes) else data.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    if isinstance(data, bytes):
+        decode(data, name)  # checked, then read a line at a time
+    reader = _csv_reader(_lines(data))
     dataset = tablib.Dataset()
     line_numbers, row_problems = [], {}
     headers, start = None, 1
@@ -207,9 +289,7 @@ def read_csv(data, name="The file"):
             dataset.append(record + [""] * (width - len(record)))
             line_numbers.append(line)
     except csv.Error as error:
-        raise CsvFileError(
-            f"{name} line {reader.line_num}: not readable as CSV ({error})."
-        ) from None
+        raise CsvFileError(_unreadable(name, data, start, reader.line_num, error)) from None
     if headers is None:
         raise CsvFileError(f"{name} is empty: it needs a header row naming the columns.")
     dataset.line_numbers = line_numbers
