@@ -69,7 +69,10 @@ Speed
 """
 
 import csv
+import errno
+import os
 import re
+import stat
 from contextlib import nullcontext
 from copy import copy, deepcopy
 from dataclasses import dataclass
@@ -297,12 +300,51 @@ def read_csv(data, name="The file"):
     return dataset
 
 
+_NOT_REGULAR = [
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+]
+
+
 def read_csv_file(path):
+    """
+    `read_csv` of a file that must be a regular file itself: a symbolic link (to a file
+    elsewhere, or to /dev/zero), a named pipe, a device or a directory is refused by name,
+    before anything is read from it, so nothing of what it leads to is ever shown. The file is
+    opened without following a link (O_NOFOLLOW) and without waiting for a pipe's writer
+    (O_NONBLOCK); its type and size are checked on what was opened, so it cannot be swapped
+    for something else in between, and no more than that size is read even if it grows.
+    """
     path = Path(path)
-    size = path.stat().st_size
-    if size > max_bytes():
-        raise CsvFileError(too_big_message(path.name, size))
-    return read_csv(path.read_bytes(), path.name)
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise CsvFileError(
+                f"{path.name} is a symbolic link, so it was not read: put the file itself in "
+                "the directory."
+            ) from None
+        raise CsvFileError(f"{path.name} cannot be opened ({error.strerror}).") from None
+    try:
+        status = os.fstat(descriptor)
+        for is_kind, kind in _NOT_REGULAR:
+            if is_kind(status.st_mode):
+                raise CsvFileError(
+                    f"{path.name} is not a regular file (it is {kind}), so it was not read."
+                )
+        if status.st_size > max_bytes():
+            raise CsvFileError(too_big_message(path.name, status.st_size))
+        with open(descriptor, "rb", closefd=False) as file:
+            data = file.read(status.st_size + 1)
+    finally:
+        os.close(descriptor)
+    if len(data) > status.st_size:
+        raise CsvFileError(f"{path.name} changed while it was read: import it again.")
+    return read_csv(data, path.name)
 
 
 class _Echo:
@@ -2033,7 +2075,7 @@ def import_bundle(directory, dry_run=False, user=None, progress=None):
         briefings, sections_changed = None, set()
         for name, resource_class in BUNDLE:
             path = directory / name
-            if not path.exists():
+            if not os.path.lexists(path):  # a link to nowhere is refused, not skipped
                 continue
             try:
                 dataset = read_csv_file(path)
