@@ -85,6 +85,7 @@ from pathlib import Path
 import tablib
 from django import forms
 from django.conf import settings
+from django.contrib import messages as admin_messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connections, transaction
@@ -97,16 +98,20 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
-from import_export.forms import ImportForm
+from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
 from import_export.results import Error, InvalidRow, RowResult
 from simple_history import utils as history_utils
 
-from . import publishing, workflow
+from . import publishing, uploads, workflow
 from .agreement import agreement_for
 from .limits import CSV_CELL
 from .models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
@@ -142,6 +147,15 @@ def _cell(value):
 class CsvFileError(Exception):
     """A file that cannot be read as CSV at all: too big, not UTF-8, or without a header."""
 
+    def for_file(self, name):
+        """The reason, naming `name`: for a file read without its name (`CSVFile`)."""
+        reason = str(self)
+        return name + reason.removeprefix(UNNAMED) if reason.startswith(UNNAMED) else reason
+
+
+# What a message calls a file read without its name.
+UNNAMED = "The file"
+
 
 def max_bytes():
     return settings.BRIEFING_IMPORT_MAX_BYTES
@@ -154,7 +168,7 @@ def too_big_message(name, size):
     )
 
 
-def decode(data, name="The file"):
+def decode(data, name=UNNAMED):
     """Bytes to text: UTF-8, with or without a BOM; anything else is a clear error."""
     if len(data) > max_bytes():
         raise CsvFileError(too_big_message(name, len(data)))
@@ -254,7 +268,7 @@ def _unreadable(name, data, record_line, line, error):
     return f"{name} line {line}: not readable as CSV ({reason})."
 
 
-def read_csv(data, name="The file"):
+def read_csv(data, name=UNNAMED):
     """
     Parse CSV bytes or text into a tablib Dataset that remembers where each row starts.
 
@@ -2156,15 +2170,35 @@ class CsvImportForm(ImportForm):
         return upload
 
 
+class ConfirmCsvImportForm(ConfirmImportForm):
+    """The library's confirm form, whose file name must be one `uploads.sign` gave this user."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_import_file_name(self):
+        try:
+            return uploads.unsign(self.cleaned_data["import_file_name"], self.user)
+        except uploads.UploadRefused as refused:
+            raise ValidationError(str(refused)) from None
+
+
 class ImportExportAdmin(ImportExportModelAdmin):
     """
     ImportExportModelAdmin with the CSV rules of this module: CSV files only, read as
     `read_csv` reads them, refused with a clear reason when too big or not UTF-8. Each admin
     lists its resources; resources for another model (sections on the briefing admin,
     contradictions on the claim admin) are offered for import only.
+
+    Between the preview and the confirmation, the upload is kept as `curation.uploads`
+    describes: bound to the user who sent it, for an hour at most. A file refused at either
+    step shows the reasons the command line shows, as errors, and imports nothing.
     """
 
     import_form_class = CsvImportForm
+    confirm_form_class = ConfirmCsvImportForm
+    tmp_storage_class = uploads.UploadStorage
     formats = [CSVFile]
     import_formats = [CSVFile]
     export_formats = [CSVFile]
@@ -2175,3 +2209,71 @@ class ImportExportAdmin(ImportExportModelAdmin):
             for resource in super().get_export_resource_classes(request)
             if resource._meta.model is self.model
         ]
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {**super().get_confirm_form_kwargs(request, import_form), "user": request.user}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if "import_file_name" in initial:
+            initial["import_file_name"] = uploads.sign(initial["import_file_name"], request.user)
+        return initial
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if not isinstance(e, CsvFileError):
+            return super().add_data_read_fail_error_to_form(form, e)
+        form.add_error("import_file", e.for_file(form.cleaned_data["import_file"].name))
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """
+        The confirmation: import the upload the form names, if it is this user's, then delete
+        it (whatever the outcome: an upload is confirmed once). Unlike the library's, a file
+        refused here is an error message with its reasons, back on the import page.
+        """
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        uploads.sweep()
+        form = self.create_confirm_form(request)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    admin_messages.error(request, error)
+            return self.back_to_import(request)
+        name = form.cleaned_data["original_file_name"]
+        upload = self.get_tmp_storage_class()(name=form.cleaned_data["import_file_name"])
+        try:
+            data = upload.read()
+        except uploads.UploadRefused as refused:
+            admin_messages.error(request, str(refused))
+            return self.back_to_import(request)
+        finally:
+            upload.remove()
+        input_format = self.get_import_formats()[int(form.cleaned_data["format"])]()
+        try:
+            dataset = input_format.create_dataset(data)
+        except CsvFileError as error:
+            admin_messages.error(request, error.for_file(name))
+            return self.back_to_import(request)
+        result = self.process_dataset(dataset, form, request, **kwargs)
+        return self.process_result(result, request)
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        # Refused (all-or-nothing: nothing was saved): the command line's report, line by line.
+        refusals = [e.error for e in result.base_errors if isinstance(e.error, ImportProblems)]
+        if refusals:
+            for refusal in refusals:
+                admin_messages.error(request, str(refusal))
+                for problem in refusal.problems:
+                    admin_messages.error(request, str(problem))
+        else:
+            admin_messages.error(request, "The file cannot be imported, so nothing was imported.")
+        return self.back_to_import(request)
+
+    def back_to_import(self, request):
+        info = self.get_model_info()
+        return redirect(
+            reverse("admin:{}_{}_import".format(*info), current_app=self.admin_site.name)
+        )
