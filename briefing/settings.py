@@ -289,6 +289,10 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # Upload size limit for CSV imports (bytes).
 BRIEFING_IMPORT_MAX_BYTES = env_int("BRIEFING_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Where the admin keeps an upload between its preview and its confirmation, and for how long at
+# most, in seconds (curation/uploads.py).
+BRIEFING_IMPORT_UPLOAD_DIR = BASE_DIR / "var" / "import-uploads"
+BRIEFING_IMPORT_UPLOAD_MAX_AGE = env_int("BRIEFING_IMPORT_UPLOAD_MAX_AGE", 60 * 60)
 
 LOGGING = {
     "version": 1,

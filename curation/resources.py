@@ -18,14 +18,18 @@ Cells
     decimal point (a thousands separator or a currency is an error, not a guess).
 
 Formula safety
-    A spreadsheet runs a cell that begins with =, +, -, @, a tab or a carriage return as a
-    formula. On export, every text cell (free text, keys, codes, lists) that begins with one of
-    those characters, possibly after apostrophes, gets one leading apostrophe ("'"), which makes
-    a spreadsheet show it as text. On import, one leading apostrophe is removed from a cell that
-    is apostrophes followed by one of those characters, and from no other cell. So:
+    A spreadsheet runs a cell as a formula when it begins with a tab, a carriage return or a
+    line feed, or with =, +, - or @ after any white space (spaces, no-break and ideographic
+    spaces: spreadsheets skip them), including the full-width ＝ ＋ － ＠ (OWASP's "CSV
+    Injection" list, with the variants that get past a check of the first character only). On
+    export, every text cell (free text, keys, codes, lists) that begins like that, possibly after
+    apostrophes, gets one leading apostrophe ("'"), which makes a spreadsheet show it as text.
+    On import, one leading apostrophe is removed from a cell that is apostrophes followed by such
+    a beginning, and from no other cell. So:
 
         statement "-5 degrees" → exported "'-5 degrees" → imported "-5 degrees"
         statement "'=x"        → exported "''=x"        → imported "'=x"
+        statement " ＝x"        → exported "' ＝x"       → imported " ＝x"
         statement "'quoted'"   → exported "'quoted'"    → imported "'quoted'" (untouched)
 
     which makes export → import → export byte-identical. Number and date columns are never
@@ -65,19 +69,23 @@ Speed
 """
 
 import csv
-import io
+import errno
+import os
 import re
+import stat
 from contextlib import nullcontext
 from copy import copy, deepcopy
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 
 import tablib
 from django import forms
 from django.conf import settings
+from django.contrib import messages as admin_messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import connections, transaction
@@ -90,23 +98,33 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
-from import_export.forms import ImportForm
+from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
 from import_export.results import Error, InvalidRow, RowResult
 from simple_history import utils as history_utils
 
-from . import publishing, workflow
+from . import publishing, uploads, workflow
 from .agreement import agreement_for
+from .limits import CSV_CELL
 from .models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
 
 # Formula safety ---------------------------------------------------------------------------------
 
-_FORMULA = re.compile(r"'*[=+\-@\t\r]")
-_ESCAPED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+# What a spreadsheet runs as a formula: a cell that begins with a tab, carriage return or line
+# feed, or with =, + - or @ (or their full-width forms ＝ ＋ － ＠, which East Asian input methods
+# type and spreadsheets read as the ASCII ones) after any white space, which they skip: `\s` is
+# Unicode's, so no-break and ideographic spaces too, plus the zero-width ones it leaves out.
+_TRIGGER = r"(?:[\t\r\n]|[\s\u200b\u2060\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20])"
+_FORMULA = re.compile(r"'*" + _TRIGGER)
+_ESCAPED_FORMULA = re.compile(r"'+" + _TRIGGER)
 
 
 def neutralise(cell):
@@ -129,6 +147,15 @@ def _cell(value):
 class CsvFileError(Exception):
     """A file that cannot be read as CSV at all: too big, not UTF-8, or without a header."""
 
+    def for_file(self, name):
+        """The reason, naming `name`: for a file read without its name (`CSVFile`)."""
+        reason = str(self)
+        return name + reason.removeprefix(UNNAMED) if reason.startswith(UNNAMED) else reason
+
+
+# What a message calls a file read without its name.
+UNNAMED = "The file"
+
 
 def max_bytes():
     return settings.BRIEFING_IMPORT_MAX_BYTES
@@ -141,7 +168,7 @@ def too_big_message(name, size):
     )
 
 
-def decode(data, name="The file"):
+def decode(data, name=UNNAMED):
     """Bytes to text: UTF-8, with or without a BOM; anything else is a clear error."""
     if len(data) > max_bytes():
         raise CsvFileError(too_big_message(name, len(data)))
@@ -163,17 +190,98 @@ def decode(data, name="The file"):
     return text.removeprefix("\ufeff")
 
 
-def read_csv(data, name="The file"):
+_LINE = re.compile(r"[^\r\n]*+(?:\r\n?|\n)|[^\r\n]++")
+_LINE_END = re.compile(r"\r\n?|\n")
+_QUOTED_CELL = re.compile(r'"[^"]*+(?:""[^"]*+)*+"')
+_UNQUOTED_CELL = re.compile(r"[^,\r\n]*+")
+_BLOCK = 1024 * 1024
+
+
+def _lines(data):
+    """
+    The lines of `data` (text, or bytes already checked by `decode`), each with its line end,
+    as csv counts them (a line ends at \\n, \\r\\n or \\r), without a BOM. They are cut a block
+    of about a megabyte at a time, so a file is never held twice over: csv keeps each cell in
+    four bytes a character, and a single cell may be millions of characters long.
+    """
+    if isinstance(data, bytes):
+        view = memoryview(data)
+        newline, start = b"\n", 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    else:
+        view = None
+        newline, start = "\n", 1 if data.startswith("\ufeff") else 0
+    while start < len(data):
+        end = data.find(newline, start + _BLOCK)
+        end = len(data) if end < 0 else end + 1
+        block = data[start:end] if view is None else str(view[start:end], "utf-8")
+        lines = _LINE.findall(block)
+        del block  # before csv reads a line of it
+        yield from lines
+        start = end
+
+
+def _csv_reader(lines):
+    # csv.field_size_limit() is one setting for the whole process, not an option of a reader:
+    # set here, where every file is read, so the reader takes the longest text the models save
+    # (a 131,072-character default would refuse a source's text the product exported itself).
+    # Strict: text after a closing quote, or a quote never closed, is an error, not a guess.
+    csv.field_size_limit(CSV_CELL)
+    return csv.reader(lines, strict=True)
+
+
+def _unclosed_quote_line(data, first):
+    """The line of the opening quote left unclosed in the record that starts on line `first`."""
+    rest = "".join(islice(_lines(data), first - 1, None))
+    position = 0
+    while position < len(rest):
+        if rest[position] == '"':
+            cell = _QUOTED_CELL.match(rest, position)
+            if cell is None:
+                return first + len(_LINE_END.findall(rest, 0, position))
+            position = cell.end()
+        else:
+            position = _UNQUOTED_CELL.match(rest, position).end()
+        position += 2 if rest.startswith("\r\n", position) else 1
+    return first
+
+
+def _unreadable(name, data, record_line, line, error):
+    """A clear reason for what csv refused, without csv's own wording."""
+    reason = str(error)
+    if reason.startswith("field larger than field limit"):
+        return (
+            f"{name} line {record_line}: a cell is longer than {CSV_CELL:,} characters, the "
+            "longest text any column holds. Shorten it and import the file again."
+        )
+    if reason == "unexpected end of data":
+        return (
+            f"{name} line {_unclosed_quote_line(data, record_line)}: the quoted cell that "
+            'begins on this line is never closed (its opening " has no closing "), so the rest '
+            "of the file would be read into it. Add the missing quote; a quote inside a quoted "
+            'cell is written twice ("").'
+        )
+    if "expected after" in reason:
+        return (
+            f"{name} line {line}: a quoted cell has text after its closing quote. Put the whole "
+            'cell in quotes and write each quote inside it twice ("").'
+        )
+    return f"{name} line {line}: not readable as CSV ({reason})."
+
+
+def read_csv(data, name=UNNAMED):
     """
     Parse CSV bytes or text into a tablib Dataset that remembers where each row starts.
 
     `dataset.line_numbers[i]` is the line of the file on which row i starts (the header is
     line 1), so errors can point at the line an editor sees in a text editor. Blank rows are
     skipped; short rows are padded; a row with more cells than the header is reported in
-    `dataset.row_problems` rather than silently cut.
+    `dataset.row_problems` rather than silently cut. A cell may be up to `limits.CSV_CELL`
+    characters long; a longer one, a quoted cell never closed and text after a closing quote
+    are errors naming the line.
     """
-    text = decode(data, name) if isinstance(data, bytes) else data.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    if isinstance(data, bytes):
+        decode(data, name)  # checked, then read a line at a time
+    reader = _csv_reader(_lines(data))
     dataset = tablib.Dataset()
     line_numbers, row_problems = [], {}
     headers, start = None, 1
@@ -198,9 +306,7 @@ def read_csv(data, name="The file"):
             dataset.append(record + [""] * (width - len(record)))
             line_numbers.append(line)
     except csv.Error as error:
-        raise CsvFileError(
-            f"{name} line {reader.line_num}: not readable as CSV ({error})."
-        ) from None
+        raise CsvFileError(_unreadable(name, data, start, reader.line_num, error)) from None
     if headers is None:
         raise CsvFileError(f"{name} is empty: it needs a header row naming the columns.")
     dataset.line_numbers = line_numbers
@@ -208,12 +314,51 @@ def read_csv(data, name="The file"):
     return dataset
 
 
+_NOT_REGULAR = [
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+]
+
+
 def read_csv_file(path):
+    """
+    `read_csv` of a file that must be a regular file itself: a symbolic link (to a file
+    elsewhere, or to /dev/zero), a named pipe, a device or a directory is refused by name,
+    before anything is read from it, so nothing of what it leads to is ever shown. The file is
+    opened without following a link (O_NOFOLLOW) and without waiting for a pipe's writer
+    (O_NONBLOCK); its type and size are checked on what was opened, so it cannot be swapped
+    for something else in between, and no more than that size is read even if it grows.
+    """
     path = Path(path)
-    size = path.stat().st_size
-    if size > max_bytes():
-        raise CsvFileError(too_big_message(path.name, size))
-    return read_csv(path.read_bytes(), path.name)
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise CsvFileError(
+                f"{path.name} is a symbolic link, so it was not read: put the file itself in "
+                "the directory."
+            ) from None
+        raise CsvFileError(f"{path.name} cannot be opened ({error.strerror}).") from None
+    try:
+        status = os.fstat(descriptor)
+        for is_kind, kind in _NOT_REGULAR:
+            if is_kind(status.st_mode):
+                raise CsvFileError(
+                    f"{path.name} is not a regular file (it is {kind}), so it was not read."
+                )
+        if status.st_size > max_bytes():
+            raise CsvFileError(too_big_message(path.name, status.st_size))
+        with open(descriptor, "rb", closefd=False) as file:
+            data = file.read(status.st_size + 1)
+    finally:
+        os.close(descriptor)
+    if len(data) > status.st_size:
+        raise CsvFileError(f"{path.name} changed while it was read: import it again.")
+    return read_csv(data, path.name)
 
 
 class _Echo:
@@ -1947,7 +2092,7 @@ def import_bundle(directory, dry_run=False, user=None, progress=None):
         briefings, sections_changed = None, set()
         for name, resource_class in BUNDLE:
             path = directory / name
-            if not path.exists():
+            if not os.path.lexists(path):  # a link to nowhere is refused, not skipped
                 continue
             try:
                 dataset = read_csv_file(path)
@@ -2028,15 +2173,35 @@ class CsvImportForm(ImportForm):
         return upload
 
 
+class ConfirmCsvImportForm(ConfirmImportForm):
+    """The library's confirm form, whose file name must be one `uploads.sign` gave this user."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_import_file_name(self):
+        try:
+            return uploads.unsign(self.cleaned_data["import_file_name"], self.user)
+        except uploads.UploadRefused as refused:
+            raise ValidationError(str(refused)) from None
+
+
 class ImportExportAdmin(ImportExportModelAdmin):
     """
     ImportExportModelAdmin with the CSV rules of this module: CSV files only, read as
     `read_csv` reads them, refused with a clear reason when too big or not UTF-8. Each admin
     lists its resources; resources for another model (sections on the briefing admin,
     contradictions on the claim admin) are offered for import only.
+
+    Between the preview and the confirmation, the upload is kept as `curation.uploads`
+    describes: bound to the user who sent it, for an hour at most. A file refused at either
+    step shows the reasons the command line shows, as errors, and imports nothing.
     """
 
     import_form_class = CsvImportForm
+    confirm_form_class = ConfirmCsvImportForm
+    tmp_storage_class = uploads.UploadStorage
     formats = [CSVFile]
     import_formats = [CSVFile]
     export_formats = [CSVFile]
@@ -2047,3 +2212,71 @@ class ImportExportAdmin(ImportExportModelAdmin):
             for resource in super().get_export_resource_classes(request)
             if resource._meta.model is self.model
         ]
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {**super().get_confirm_form_kwargs(request, import_form), "user": request.user}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if "import_file_name" in initial:
+            initial["import_file_name"] = uploads.sign(initial["import_file_name"], request.user)
+        return initial
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if not isinstance(e, CsvFileError):
+            return super().add_data_read_fail_error_to_form(form, e)
+        form.add_error("import_file", e.for_file(form.cleaned_data["import_file"].name))
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """
+        The confirmation: import the upload the form names, if it is this user's, then delete
+        it (whatever the outcome: an upload is confirmed once). Unlike the library's, a file
+        refused here is an error message with its reasons, back on the import page.
+        """
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        uploads.sweep()
+        form = self.create_confirm_form(request)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    admin_messages.error(request, error)
+            return self.back_to_import(request)
+        name = form.cleaned_data["original_file_name"]
+        upload = self.get_tmp_storage_class()(name=form.cleaned_data["import_file_name"])
+        try:
+            data = upload.read()
+        except uploads.UploadRefused as refused:
+            admin_messages.error(request, str(refused))
+            return self.back_to_import(request)
+        finally:
+            upload.remove()
+        input_format = self.get_import_formats()[int(form.cleaned_data["format"])]()
+        try:
+            dataset = input_format.create_dataset(data)
+        except CsvFileError as error:
+            admin_messages.error(request, error.for_file(name))
+            return self.back_to_import(request)
+        result = self.process_dataset(dataset, form, request, **kwargs)
+        return self.process_result(result, request)
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        # Refused (all-or-nothing: nothing was saved): the command line's report, line by line.
+        refusals = [e.error for e in result.base_errors if isinstance(e.error, ImportProblems)]
+        if refusals:
+            for refusal in refusals:
+                admin_messages.error(request, str(refusal))
+                for problem in refusal.problems:
+                    admin_messages.error(request, str(problem))
+        else:
+            admin_messages.error(request, "The file cannot be imported, so nothing was imported.")
+        return self.back_to_import(request)
+
+    def back_to_import(self, request):
+        info = self.get_model_info()
+        return redirect(
+            reverse("admin:{}_{}_import".format(*info), current_app=self.admin_site.name)
+        )

@@ -6,9 +6,11 @@ from tests import factories
 
 @pytest.fixture(autouse=True)
 def empty_page_cache(settings, tmp_path):
-    """Each test starts with empty caches and a content generation of its own."""
+    """Each test starts with empty caches, and a content generation and import uploads of its
+    own."""
     settings.PAGE_CACHE_GENERATION_FILE = tmp_path / "page-cache-generation"
     settings.DOWNLOAD_CACHE_DIR = tmp_path / "downloads"
+    settings.BRIEFING_IMPORT_UPLOAD_DIR = tmp_path / "import-uploads"
     cache.clear()
 
 

@@ -2,6 +2,9 @@
 
 import csv
 import datetime
+import os
+import signal
+from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
@@ -107,6 +110,71 @@ def test_a_file_that_is_not_utf8_is_reported_not_a_traceback(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import_bundle", str(tmp_path))
     assert "topics.csv is not valid UTF-8 (byte 0xe9 on line 2)" in capsys.readouterr().err
+
+
+@contextmanager
+def time_limit(seconds):
+    """Fail instead of hanging: opening a named pipe for reading waits for a writer."""
+
+    def expired(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def refused(directory, capsys):
+    with time_limit(10), pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_bundle", str(directory))
+    output = capsys.readouterr()
+    assert not Topic.objects.exists() and not Source.objects.exists()
+    return output.out + output.err
+
+
+def test_a_link_to_a_file_outside_the_bundle_is_refused_without_showing_it(tmp_path, capsys):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("DATABASE_PASSWORD=hunter2,slug,name\nmore,lines,here\n")
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    small_bundle(bundle)
+    (bundle / "topics.csv").unlink()
+    (bundle / "topics.csv").symlink_to(secret)
+    output = refused(bundle, capsys)
+    assert "topics.csv is a symbolic link" in output
+    assert "hunter2" not in output and "DATABASE_PASSWORD" not in output
+
+
+def test_a_link_to_dev_zero_is_refused_without_reading_it(tmp_path, capsys):
+    small_bundle(tmp_path)
+    (tmp_path / "sources.csv").unlink()
+    (tmp_path / "sources.csv").symlink_to("/dev/zero")
+    assert "sources.csv is a symbolic link" in refused(tmp_path, capsys)
+
+
+def test_a_link_to_nowhere_is_refused_not_skipped(tmp_path, capsys):
+    small_bundle(tmp_path)
+    (tmp_path / "topics.csv").unlink()
+    (tmp_path / "topics.csv").symlink_to(tmp_path / "missing.csv")
+    assert "topics.csv is a symbolic link" in refused(tmp_path, capsys)
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path, capsys):
+    small_bundle(tmp_path)
+    (tmp_path / "claims.csv").unlink()
+    os.mkfifo(tmp_path / "claims.csv")
+    assert "claims.csv is not a regular file (it is a named pipe)" in refused(tmp_path, capsys)
+
+
+def test_a_directory_named_like_a_bundle_file_is_refused(tmp_path, capsys):
+    small_bundle(tmp_path)
+    (tmp_path / "sections.csv").unlink()
+    (tmp_path / "sections.csv").mkdir()
+    assert "sections.csv is not a regular file (it is a directory)" in refused(tmp_path, capsys)
 
 
 def test_a_directory_without_bundle_files_is_an_error(tmp_path):

@@ -243,3 +243,58 @@ def test_the_admin_exports_csv_with_the_contract_columns(admin_client):
     text = response.content.decode()
     assert text.startswith(COLUMNS[resources.ClaimResource] + "\n")
     assert "'=1+1 is a draft." in text
+
+
+# Cells a spreadsheet runs although they do not begin with "=": OWASP's list (=, +, -, @, tab,
+# carriage return, line feed), after leading white space (Excel and LibreOffice skip it when they
+# read a cell as a formula), and the full-width forms an East Asian input method types.
+FORMULA_VARIANTS = [
+    " =1+1",
+    '\u00a0=HYPERLINK("http://x")',  # no-break space
+    "\u3000=1+1",  # ideographic space
+    "\t =1+1",
+    "\n=1+1",
+    "  -5 degrees",
+    "\uff1d1+1",  # full-width =
+    "\uff0bcmd",  # full-width +
+    "\uff0d1",  # full-width -
+    "\uff20SUM(A1)",  # full-width @
+    " \uff1d1",
+]
+
+
+@pytest.mark.parametrize("text", FORMULA_VARIANTS)
+def test_formulas_behind_white_space_or_in_full_width_are_neutralised_and_round_trip(
+    text, tmp_path
+):
+    factories.TopicFactory(slug="compute", name="Compute", description=text)
+    topics = {row["slug"]: row for row in rows(exported(resources.TopicResource))}
+    assert topics["compute"]["description"] == "'" + text
+    resources.export_bundle(tmp_path)
+    delete_everything()
+    report = resources.import_bundle(tmp_path)
+    assert report.ok, [str(p) for p in report.problems]
+    assert Topic.objects.get(slug="compute").description == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *FORMULA_VARIANTS,
+        *("'" + text for text in FORMULA_VARIANTS),
+        "'quoted'",
+        "' not a formula",
+        "''",
+        "'",
+        "plain = text",
+        "x\uff1d1",
+        "",
+    ],
+)
+def test_restore_undoes_exactly_what_neutralise_added(text):
+    assert resources.restore(resources.neutralise(text)) == text
+
+
+def test_cells_that_only_look_odd_are_not_prefixed():
+    for text in ["'quoted'", "plain = text", "x\uff1d1", "\u00a0plain", " 5 apples", "\u2212 5"]:
+        assert resources.neutralise(text) == text, text

@@ -293,6 +293,37 @@ def test_a_file_with_bom_crlf_and_quoted_multiline_cells_imports():
     assert Topic.objects.get(slug="compute").description == 'Chips,\ncentres and "clouds"'
 
 
+def test_an_unclosed_quote_is_refused_at_the_line_where_the_cell_opens():
+    data = (
+        b"slug,name,description\n"
+        b"compute,Compute,fine\n"
+        b'talent,"Talent,\nover two lines",then\n'
+        b'robots,"Ro\nbots","never closed\n'
+        b"ethics,Ethics,swallowed\n"
+        b"chips,Chips,swallowed too\n"
+    )
+    with pytest.raises(resources.CsvFileError) as error:
+        resources.read_csv(data, "topics.csv")
+    message = str(error.value)
+    assert message.startswith("topics.csv line 6: the quoted cell that begins on this line")
+    assert "is never closed" in message
+    assert not Topic.objects.exists()
+
+
+def test_text_after_a_closing_quote_is_refused_not_glued_on():
+    data = b'slug,name,description\ncompute,"Com"pute,\n'
+    with pytest.raises(resources.CsvFileError) as error:
+        resources.read_csv(data, "topics.csv")
+    assert str(error.value).startswith("topics.csv line 2: a quoted cell has text after")
+
+
+def test_cells_longer_than_the_old_csv_limit_are_read():
+    # Python's csv stops at 131,072 characters by default; the product saves far longer texts.
+    body = "x" * 1_000_000
+    dataset = resources.read_csv(f'slug,name,description\ncompute,C,"{body}"\n'.encode())
+    assert dataset["description"] == [body]
+
+
 def test_a_file_that_is_not_utf8_is_refused_clearly():
     data = "slug,name,description\ncaf\u00e9,Caf\u00e9,\n".encode("latin-1")
     with pytest.raises(resources.CsvFileError) as error:

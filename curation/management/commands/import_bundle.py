@@ -1,5 +1,6 @@
 """Import a bundle of CSV files (topics.csv … sections.csv) in one transaction."""
 
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         path = Path(directory)
         if not path.is_dir():
             raise CommandError(f"{directory} is not a directory.")
-        if not any((path / name).exists() for name, _ in resources.BUNDLE):
+        if not any(os.path.lexists(path / name) for name, _ in resources.BUNDLE):
             expected = ", ".join(name for name, _ in resources.BUNDLE)
             raise CommandError(f"{directory} holds none of the bundle's files ({expected}).")
         progress = Progress(self.stderr) if self.stderr.isatty() else None
