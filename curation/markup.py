@@ -5,6 +5,11 @@ they are saved, rather than on every page view.
 Everything editors type is untrusted: Markdown is rendered, then sanitised by nh3 with an
 allow-list of tags and attributes, and links are limited to http(s) (and in-page fragments).
 
+The parser is markdown-it-py (CommonMark, with GitHub's tables; raw HTML is passed to the
+sanitiser), for its time linear in the length of the text, whatever the text: a section body
+is up to `limits.SECTION_BODY` characters, and a paragraph of `[` must not take minutes to
+save (Python-Markdown's did). tests/test_linear_parsing.py holds it to that at the limits.
+
 Cooking
     A section's body cites claims inline as `[[claim-key]]`. What a citation looks like on the
     page (its note number, whether the claim is disputed, in conflict or withdrawn) depends on
@@ -29,21 +34,21 @@ Cooking
 
 import re
 import secrets
-import threading
-import xml.etree.ElementTree as etree
 from html.parser import HTMLParser
 from importlib import metadata
+from types import SimpleNamespace
 
-import markdown
 import nh3
-from markdown.inlinepatterns import InlineProcessor
-from markdown.util import AtomicString
+from markdown_it import MarkdownIt, helpers
 
 # Bump RENDERER when a change here changes the HTML that `cook()` returns. The libraries'
-# versions are part of it too: after an upgrade of Markdown or of the sanitiser (a security fix,
-# say), every stored rendering is stale and made again.
-RENDERER = 2
-COOK_VERSION = f"{RENDERER}; markdown {markdown.__version__}; nh3 {metadata.version('nh3')}"
+# versions are part of it too: after an upgrade of the parser or of the sanitiser (a security
+# fix, say), every stored rendering is stale and made again.
+RENDERER = 3
+COOK_VERSION = (
+    f"{RENDERER}; markdown-it-py {metadata.version('markdown-it-py')}; "
+    f"nh3 {metadata.version('nh3')}"
+)
 
 CITATION = re.compile(r"\[\[\s*([-\w]+)\s*\]\]")
 
@@ -66,9 +71,11 @@ def _keep_attribute(element, attribute, value):
     # Ids are ours alone (citation anchors), so an editor cannot clash with the page's own ids.
     if attribute == "id":
         return value if CITE_ID.match(value) else None
-    # A citation written inside an attribute (`<abbr title="[[key]]">`) must not keep a marker
-    # there: markers are found by their markup, which must only ever be an element's.
-    if MARKER_TOKEN.search(value):
+    # A citation written inside raw HTML's attribute (`<abbr title="[[key]]">`) is not one (the
+    # parser leaves raw HTML as typed) and the attribute goes, as its citation cannot show; a
+    # marker must never be kept there either: markers are found by their markup, which must
+    # only ever be an element's.
+    if MARKER_TOKEN.search(value) or CITATION.search(value):
         return None
     return value
 
@@ -88,58 +95,120 @@ def sanitise(html):
     return _CLEANER.clean(html)
 
 
-class _CitationMarker(InlineProcessor):
-    """`[[key]]` → `<sup>TOKEN-n</sup>`, the keys listed in order in `self.keys`."""
-
-    def __init__(self, md):
-        super().__init__(CITATION.pattern, md)
-        self.token = ""
-        self.keys = []
-
-    def handleMatch(self, m, data):  # noqa: N802 (Markdown's API)
-        marker = etree.Element("sup")
-        # Atomic: our own text, not Markdown, so the remaining inline patterns skip it.
-        marker.text = AtomicString(f"{self.token}{len(self.keys)}")
-        self.keys.append(m.group(1))
-        return marker, m.start(0), m.end(0)
+def _citation(state, silent):
+    """The inline rule for `[[key]]`: a token of its own, which `_render_citation` renders."""
+    if not state.src.startswith("[[", state.pos):
+        return False
+    match = CITATION.match(state.src, state.pos, state.posMax)
+    if match is None:
+        return False
+    if not silent:
+        state.push("citation", "sup", 0).meta["key"] = match.group(1)
+    state.pos = match.end()
+    return True
 
 
-_parsers = threading.local()
+def _link_label(state, start, disable_nested=False):
+    """
+    markdown-it's `parseLinkLabel` (where a link's text ends, or -1), but for two things.
+
+    A citation in a link's text does not make it a link inside a link, so
+    `[the report [[key]]](url)` is a link, as it was before markdown-it.
+
+    A label that runs unclosed to the end of its paragraph is remembered, and a label around it
+    stops there: it cannot close either (from that `[` on it meets what the inner one met, the
+    parser's cache of tokens makes sure of that, one level deeper). Without this, each of the up
+    to `maxNesting` labels open around a position walks over it again, the parser's guard
+    against deep nesting (the rest of the paragraph as one token) ending them all at once only
+    every 20 characters, and a paragraph of `[` costs 20 times what other text does.
+    """
+    unclosed = getattr(state, "unclosed_labels", None)
+    if unclosed is None:
+        unclosed = state.unclosed_labels = set()
+    old_pos, level, end = state.pos, 1, -1
+    state.pos = start + 1
+    while state.pos < state.posMax:
+        marker = state.src[state.pos]
+        if marker == "]":
+            level -= 1
+            if level == 0:
+                end = state.pos
+                break
+        before = state.pos
+        state.md.inline.skipToken(state)
+        if marker == "[":
+            if before == state.pos - 1:  # a `[` that is text, not the start of a token
+                if (state.posMax, before) in unclosed:
+                    state.pos = state.posMax
+                    break
+                level += 1
+            elif (
+                disable_nested
+                and state.pos < state.posMax  # a token to the end: unclosed, as below
+                and not _is_citation(state.src, before, state.pos)
+            ):
+                state.pos = old_pos
+                return -1
+    if end < 0:
+        unclosed.add((state.posMax, start))
+    state.pos = old_pos
+    return end
+
+
+def _is_citation(text, start, end):
+    match = CITATION.match(text, start, end)
+    return match is not None and match.end() == end
+
+
+def _render_citation(renderer, tokens, index, options, env):
+    """`<sup>TOKEN-n</sup>`, the keys listed in the order they are rendered in `env["keys"]`."""
+    # Counted here, not while parsing: a citation in an image's text is parsed but not rendered.
+    keys = env["keys"]
+    keys.append(tokens[index].meta["key"])
+    return f"<sup>{env['token']}{len(keys) - 1}</sup>"
+
+
+def _any_link(url):
+    return True
 
 
 def _parser(with_citations):
-    """
-    This thread's Markdown parser (building one costs more than converting a short section);
-    reset before every conversion, so nothing (references, stashed HTML) carries over.
-    """
-    name = "citing" if with_citations else "plain"
-    md = getattr(_parsers, name, None)
-    if md is None:
-        md = markdown.Markdown(extensions=["sane_lists", "tables"], output_format="html")
-        if with_citations:
-            # Above links (160) and references (170), below code spans (190): `[[x]]` in code
-            # stays.
-            md.inlinePatterns.register(_CitationMarker(md), "citation", 175)
-        setattr(_parsers, name, md)
-    return md.reset()
+    # CommonMark with raw HTML (the sanitiser decides what stays), and GitHub's tables.
+    md = MarkdownIt("commonmark").enable("table")
+    # Every link is a link, its URL judged by the sanitiser alone, as all the rest: markdown-it
+    # would leave `[click](javascript:…)` as text, showing the script's words on the page.
+    md.validateLink = _any_link
+    if with_citations:
+        # Before links, so `[[key]]` is never read as a link; a code span starting earlier
+        # takes its text first, so `[[x]]` in code stays text.
+        md.inline.ruler.before("link", "citation", _citation)
+        # The parser's helpers are an attribute of it, for plugins to replace.
+        md.helpers = SimpleNamespace(
+            parseLinkDestination=helpers.parseLinkDestination,
+            parseLinkTitle=helpers.parseLinkTitle,
+            parseLinkLabel=_link_label,
+        )
+        md.add_render_rule("citation", _render_citation)
+    # The parser compiles its rules on first use: done here, once, not by two threads at once.
+    md.render("x", {"keys": [], "token": ""})
+    return md
+
+
+# Stateless between conversions (what one conversion gathers is in its `env`): shared by threads.
+_PLAIN, _CITING = _parser(False), _parser(True)
 
 
 def to_html(text):
     """Markdown (without citations) as sanitised HTML."""
-    return sanitise(_parser(False).convert(text or ""))
+    return sanitise(_PLAIN.render(text or "").strip())
 
 
 def cook(body):
     """A section body as `[html, key, html, ..., key, html]`: see "Cooking" above."""
-    md = _parser(True)
-    marker = md.inlinePatterns["citation"]
     token = f"cite{secrets.token_hex(12)}n"  # as MARKER_TOKEN finds it
-    marker.token, marker.keys = token, []
-    try:
-        html = sanitise(md.convert(body or ""))
-        keys = marker.keys
-    finally:
-        marker.token, marker.keys = "", []
+    env = {"token": token, "keys": []}
+    html = sanitise(_CITING.render(body or "", env).strip())
+    keys = env["keys"]
     pieces = re.split(f"<sup>{token}(\\d+)</sup>", html)
     parts = []
     for index, piece in enumerate(pieces):
@@ -161,8 +230,11 @@ class _LinkEnds(HTMLParser):
         self.lines = [0]
         for line in html.split("\n"):
             self.lines.append(self.lines[-1] + len(line) + 1)
-        self.feed(html)
-        self.close()
+        # Only a piece with a link's tag in it can change anything (the sanitiser writes tags in
+        # lower case, and `<` in text as `&lt;`): a long table or list needs no parsing.
+        if "<a" in html or "</a" in html:
+            self.feed(html)
+            self.close()
 
     def handle_starttag(self, tag, attrs):
         if tag == "a":
@@ -177,26 +249,31 @@ class _LinkEnds(HTMLParser):
 
 def _citations_out_of_links(parts):
     """`[html, key, html, ...]` with each citation inside a link's text moved after the link."""
-    out, pending = [parts[0]], []
+    # The HTML between two citations left in place is gathered in `run` and joined once, so a
+    # link holding thousands of citations costs time in proportion to its length.
+    out, run, pending = [], [parts[0]], []
     inside = _LinkEnds(parts[0], False).inside
     for key, html in zip(parts[1::2], parts[2::2], strict=True):
         if not inside:
-            out += [key, html]
+            out += ["".join(run), key]
+            run = [html]
             inside = _LinkEnds(html, False).inside
             continue
         pending.append(key)
         piece = _LinkEnds(html, True)
         if not piece.ends:  # the link goes on past the next citation
-            out[-1] += html
+            run.append(html)
             inside = piece.inside
             continue
         end = piece.ends[0]
-        out[-1] += html[:end]
-        for moved in pending:
+        run.append(html[:end])
+        out.append("".join(run))
+        for moved in pending[:-1]:
             out += [moved, ""]
-        out[-1] = html[end:]
-        pending = []
+        out.append(pending[-1])
+        run, pending = [html[end:]], []
         inside = _LinkEnds(html[end:], False).inside
+    out.append("".join(run))
     for moved in pending:  # a link left open (the sanitiser closes them all)
         out += [moved, ""]
     return out

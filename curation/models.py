@@ -560,7 +560,7 @@ class Claim(VersionedModel):
         """Find the quote in the source: the match, or a ValidationError that helps the editor."""
         match = quotes.locate(self.quote, self.source.normalised_text)
         if match is None:
-            nearest = quotes.nearest_passage(self.quote, self.source.text)
+            nearest = quotes.nearest_passage(self.quote, self.source.normalised_text)
             raise ValidationError(
                 {
                     "quote": f"Claim {self.key!r}: the quote was not found in source "

@@ -6,7 +6,6 @@ breaks) and between straight and typographic quotes, apostrophes and dashes; oth
 and case-sensitive. Offsets are reported in the original text, so the quote can be highlighted.
 """
 
-import difflib
 import re
 from dataclasses import dataclass
 
@@ -89,22 +88,81 @@ def locate(quote: str, source_text: NormalisedText | str) -> Match | None:
     return Match(start, end)
 
 
-def nearest_passage(quote: str, source_text: str, width: int = 40) -> str:
+def nearest_passage(quote: str, source_text: NormalisedText | str, width: int = 40) -> str:
     """The passage of the source most like the quote, so an editor can correct a near miss."""
     needle = normalise_quote(quote)
-    haystack = normalise(source_text).text
+    if not isinstance(source_text, NormalisedText):
+        source_text = normalise(source_text)
+    haystack = source_text.text
     if not needle or not haystack:
         return ""
-    matcher = difflib.SequenceMatcher(None, haystack, needle, autojunk=False)
-    block = matcher.find_longest_match(0, len(haystack), 0, len(needle))
+    a, b, _ = longest_common_block(haystack, needle)
     # Align the window so the common block sits where it sits in the quote.
-    start = max(0, block.a - block.b)
+    start = max(0, a - b)
     end = min(len(haystack), start + len(needle) + width)
     start = max(0, start - width)
     passage = haystack[start:end].strip()
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(haystack) else ""
     return f"{prefix}{passage}{suffix}"
+
+
+def longest_common_block(text: str, part: str) -> tuple[int, int, int]:
+    """
+    The longest run of characters `text` and `part` have in common: (where it starts in `text`,
+    where in `part`, its length), the first in `text` (then in `part`) of the longest, as
+    difflib's `find_longest_match` finds it, but in time linear in the two lengths (difflib's
+    grows with their product: minutes for a long quote in a book-length source).
+
+    A suffix automaton of `part` (the states that recognise every substring of it) is built,
+    then `text` is read through it once, keeping the longest substring of `part` that ends at
+    each character.
+    """
+    # State 0 is the empty string. For each state: the length of its longest string, its suffix
+    # link, where its strings first end in `part`, and its transitions.
+    length, link, first_end, moves = [0], [-1], [-1], [{}]
+    last = 0
+    for index, char in enumerate(part):
+        new = len(length)
+        length.append(length[last] + 1)
+        link.append(0)
+        first_end.append(index)
+        moves.append({})
+        state = last
+        while state != -1 and char not in moves[state]:
+            moves[state][char] = new
+            state = link[state]
+        if state != -1:
+            target = moves[state][char]
+            if length[state] + 1 == length[target]:
+                link[new] = target
+            else:
+                clone = len(length)
+                length.append(length[state] + 1)
+                link.append(link[target])
+                first_end.append(first_end[target])
+                moves.append(dict(moves[target]))
+                while state != -1 and moves[state].get(char) == target:
+                    moves[state][char] = clone
+                    state = link[state]
+                link[target] = link[new] = clone
+        last = new
+
+    state = matched = 0
+    best = (0, 0, 0)
+    for index, char in enumerate(text):
+        move = moves[state].get(char)
+        while move is None and state:
+            state = link[state]
+            matched = length[state]
+            move = moves[state].get(char)
+        if move is None:
+            matched = 0
+        else:
+            state, matched = move, matched + 1
+            if matched > best[2]:
+                best = (index - matched + 1, first_end[state] - matched + 1, matched)
+    return best
 
 
 def passage_around(text: str, start: int, end: int, width: int = 300) -> tuple[str, str, str]:
