@@ -9,7 +9,7 @@ from collections import defaultdict
 from functools import partial, wraps
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Subquery
+from django.db.models import Count, F, Q, Subquery
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
@@ -287,7 +287,7 @@ def initiative_detail(request, slug):
         .filter(initiative=initiative)
         .select_related("source")
         .defer("source__text")
-        .order_by("as_of", "key")
+        .order_by(F("as_of").asc(nulls_last=True), "key")
     )
     return subject_page(
         request,
@@ -322,7 +322,7 @@ def organization_detail(request, slug):
         .select_related("source", "initiative")
         .prefetch_related("organizations")
         .defer("source__text")
-        .order_by("as_of", "key")
+        .order_by(F("as_of").asc(nulls_last=True), "key")
     )
     # A chart follows one subject: figures about this organisation alone, not an initiative.
     about_it_alone = [c for c in claims if not c.initiative_id and len(c.organizations.all()) == 1]

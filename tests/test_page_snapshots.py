@@ -1,0 +1,64 @@
+"""
+The seed briefing's reader pages, byte for byte, against snapshots in tests/snapshots/seed/.
+
+A restructuring of the code behind the pages (queries, templates, the CSV layer) must not change
+what readers get. When a change to a page is meant, refresh the snapshots and review their diff
+with the change: `UPDATE_SNAPSHOTS=1 make test` (or pytest on this module) writes them anew.
+"""
+
+import datetime
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from curation.models import Briefing
+
+pytestmark = pytest.mark.django_db
+
+SEED = Path(__file__).resolve().parent.parent / "fixtures" / "hk-ai-ecosystem"
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots" / "seed"
+# The seed's times are those of loading it: fixed here, so a page reads the same on every run.
+LOADED = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.UTC)
+
+PAGES = {
+    "home": "/",
+    "briefings": "/briefings/",
+    "claims": "/claims/",
+    "claims-page-2": "/claims/?page=2",
+    "claims-filtered": "/claims/?kind=figure&status=verified",
+    "claim-figure-in-conflict": "/claims/aisc-budget-3bn/",
+    "claim-disputed": "/claims/cyberport-established-2004/",
+    "claim-retracted": "/claims/forum-opening-speaker-paul-chan/",
+    "sources": "/sources/",
+    "source": "/sources/1950ai-hk-ai-revolution-cyberport-hku/",
+    "initiatives": "/initiatives/",
+    "initiative": "/initiatives/aisc/",
+    "organizations": "/organizations/",
+    "organization": "/organizations/cyberport/",
+    "search": "/search/?q=Cyberport",
+    "data": "/data/",
+}
+
+
+@pytest.fixture
+def seed():
+    call_command("load_seed", str(SEED), verbosity=0)
+    Briefing.objects.update(updated_at=LOADED, published_at=LOADED)
+
+
+def test_the_seed_pages_are_as_in_their_snapshots(client, seed, django_assert_max_num_queries):
+    update = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+    changed = []
+    for name, url in PAGES.items():
+        with django_assert_max_num_queries(10):
+            response = client.get(url)
+        assert response.status_code == 200, url
+        path = SNAPSHOTS / f"{name}.html"
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(response.content)
+        elif path.read_bytes() != response.content:
+            changed.append(url)
+    assert not changed, f"pages differ from their snapshots: {changed}"
