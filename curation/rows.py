@@ -74,6 +74,8 @@ class Row:
 class SourceRow(Row):
     model = Source
     get_absolute_url = Source.get_absolute_url
+    get_reliability_display = Source.get_reliability_display
+    get_source_type_display = Source.get_source_type_display
 
 
 class ClaimRow(Row):
@@ -82,6 +84,8 @@ class ClaimRow(Row):
     is_public = Claim.is_public
     has_figure = Claim.has_figure
     get_absolute_url = Claim.get_absolute_url
+    get_status_display = Claim.get_status_display
+    get_confidence_display = Claim.get_confidence_display
 
 
 class ClaimRows:
