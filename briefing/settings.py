@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_filters",
+    # {% partialdef %} and {% partial %}, as Django 6 has them built in; wraps the cached
+    # template loaders itself (TEMPLATES sets no "loaders").
+    "template_partials",
     "import_export",
     "simple_history",
     "curation",
