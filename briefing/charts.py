@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from .figures import format_value
+
 WIDTH, HEIGHT = 560, 240
 LEFT, RIGHT, TOP, BOTTOM = 76, 24, 16, 40
 
@@ -76,9 +78,6 @@ def _ticks(low, high, count=4):
 
 
 def line_chart(series):
-    # Imported here: the template tags import this module.
-    from .templatetags.briefing_tags import format_value
-
     claims = series.claims
     dates = series.dates
     values = [Decimal(c.value) for c in claims]

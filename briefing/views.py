@@ -20,8 +20,8 @@ from curation.rows import ClaimRows
 
 from . import cache as page_cache
 from . import charts
+from .citations import render_briefing
 from .filters import ClaimFilter, InitiativeFilter, OrganizationFilter, SourceFilter
-from .templatetags.briefing_tags import render_briefing
 
 PER_PAGE = 25
 SEARCH_LIMIT = 10

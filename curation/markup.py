@@ -17,7 +17,7 @@ Cooking
     stored. What can is everything else: `cook()` renders and sanitises the body with each
     citation left as a marker, and returns the HTML split at the markers,
     `[html, key, html, key, ..., html]`. The reader site fills each key with its citation's
-    markup (`briefing_tags.render_briefing`); that is string joining, where rendering Markdown
+    markup (`briefing.citations.render_briefing`); that is string joining, where rendering Markdown
     was most of the cost of an uncached briefing page. `Section.save()` stores the cooked body
     with `COOK_VERSION`; a body cooked by another version (after a change here) is cooked again
     on read, and again on disk after `migrate` (`recook_stale_sections`).
