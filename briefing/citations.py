@@ -52,10 +52,30 @@ class Note:
             flags += (IN_CONFLICT,)
         return flags
 
+    # What its citations show (`briefing_detail.html#citation`).
     @cached_property
     def cited_flags(self):
-        """The flags its citations show: none for a claim readers cannot see."""
-        return self.flags if self.show else ()
+        """The words its citations show: none for a claim readers cannot see."""
+        return [words for _, words in self.flags] if self.show else []
+
+    @cached_property
+    def cite_classes(self):
+        if not self.show:
+            return "cite is-unavailable"
+        return " ".join(["cite", *(css_class for css_class, _ in self.flags)])
+
+    @cached_property
+    def cite_label(self):
+        """What its citations say to a screen reader: `Note 2, disputed`."""
+        if not self.show:
+            return f"Note {self.number}, claim withdrawn or unavailable"
+        return ", ".join([f"Note {self.number}", *self.cited_flags])
+
+    @property
+    def backlinks(self):
+        """(anchor, place) for each place it is cited; place None when it is cited once."""
+        several = len(self.anchors) > 1
+        return [(anchor, n if several else None) for n, anchor in enumerate(self.anchors, 1)]
 
 
 @dataclass

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.template import engines
 from django.template.loader import get_template
 from django.test.utils import CaptureQueriesContext
 
@@ -119,6 +120,15 @@ def test_the_sources_table_names_each_source_with_its_grade(sources):
     assert f"<td>{dated.get_source_type_display()}</td>" in html
     assert "Grade A</abbr>" in html
     assert "<td>—</td>" in render("source-row", source=undated)
+
+
+def test_a_piece_marked_once_is_rendered_once_per_page_for_its_values():
+    text = "{% load briefing_tags %}{% for x in items %}{% once x.key %}{{ x.text }}{% endonce %}"
+    text += "{% endfor %}"
+    page = engines["django"].from_string(text)
+    items = [{"key": 1, "text": "a"}, {"key": 1, "text": "b"}, {"key": 2, "text": "c"}]
+    assert page.render({"items": items}) == "aac"
+    assert page.render({"items": items[1:]}) == "bc"  # nothing kept from the page before
 
 
 def page_queries(client, url):

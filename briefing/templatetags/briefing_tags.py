@@ -32,3 +32,31 @@ def highlighted(source, claims):
 @register.simple_tag
 def figure_chart(series):
     return charts.line_chart(series)
+
+
+@register.tag
+def once(parser, token):
+    """
+    `{% once value… %}…{% endonce %}`: its content rendered once per page for each set of values,
+    and repeated: for markup that depends on those values alone and recurs, as a source's
+    reference does in every note citing it on a long briefing.
+    """
+    values = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
+    nodelist = parser.parse(("endonce",))
+    parser.delete_first_token()
+    return OnceNode(values, nodelist)
+
+
+class OnceNode(template.Node):
+    def __init__(self, values, nodelist):
+        self.values = values
+        self.nodelist = nodelist
+
+    def render(self, context):
+        # The render context's first level lasts as long as the page's rendering (as for
+        # `{% include %}`'s templates): nothing is kept from one page to the next.
+        made = context.render_context.dicts[0].setdefault(self, {})
+        key = tuple(value.resolve(context) for value in self.values)
+        if key not in made:
+            made[key] = self.nodelist.render(context)
+        return made[key]
