@@ -30,7 +30,8 @@ def highlighted(source, claims):
 
 
 @register.simple_tag
-def figure_chart(series):
+def chart(series):
+    """`{% chart series as chart %}`: a series laid out for the SVG of includes/figures.html."""
     return charts.line_chart(series)
 
 
