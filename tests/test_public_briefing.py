@@ -10,17 +10,11 @@ from django.urls import reverse
 from curation.models import Briefing, Claim
 from curation.publishing import publish
 from tests import factories as f
+from tests.helpers import published
 
 pytestmark = pytest.mark.django_db
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror="alert(1)">'
-
-
-def published(body, *more_bodies, **kwargs):
-    briefing = f.BriefingFactory(**kwargs)
-    for position, text in enumerate((body, *more_bodies)):
-        f.SectionFactory(briefing=briefing, position=position, title=f"Part {position}", body=text)
-    return publish(briefing)
 
 
 def citation_numbers(html):

@@ -14,17 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from curation import markup
 from curation.apps import recook_stale_sections
 from curation.models import Claim, Section
-from curation.publishing import publish
 from tests import factories as f
+from tests.helpers import published
 
 pytestmark = pytest.mark.django_db
-
-
-def published(*bodies):
-    briefing = f.BriefingFactory()
-    for position, body in enumerate(bodies):
-        f.SectionFactory(briefing=briefing, position=position, title=f"Part {position}", body=body)
-    return publish(briefing)
 
 
 def prose(client, briefing):
