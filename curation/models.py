@@ -628,9 +628,10 @@ CITATION = markup.CITATION
 def cited_keys(body):
     """
     The claim keys a Markdown body cites as [[claim-key]], in order, without repeats: the
-    citations its rendering finds (`markup.cook`), so `[[key]]` in code is text, not a citation.
+    citations its rendering finds (`markup.render_section`), so `[[key]]` in code is text, not a
+    citation.
     """
-    return list(dict.fromkeys(markup.cook(body)[1::2]))
+    return list(dict.fromkeys(markup.render_section(body)[1::2]))
 
 
 class BriefingQuerySet(models.QuerySet):
@@ -752,10 +753,11 @@ class Section(models.Model):
         Claim, through="Citation", related_name="citing_sections", blank=True
     )
     # The body rendered once, on save, with its citations left to fill in when a page is read
-    # (`markup.cook`): {"version": markup.COOK_VERSION, "body": hash of the body, "parts": [...]}.
+    # (`markup.render_section`):
+    # {"version": markup.RENDERING_VERSION, "body": hash of the body, "parts": [...]}.
     # Derived from the body, so not part of the history.
-    cooked_body = models.JSONField(default=dict, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["cooked_body"])
+    rendering = models.JSONField(default=dict, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["rendering"])
 
     class Meta:
         ordering = ["briefing", "position", "id"]
@@ -774,7 +776,7 @@ class Section(models.Model):
         if not self.anchor:
             siblings = Section.objects.filter(briefing_id=self.briefing_id).exclude(pk=self.pk)
             self.anchor = unique_anchor(self.title, set(siblings.values_list("anchor", flat=True)))
-        self.cooked_body = self.cook()
+        self.rendering = self.render_body()
         super().save(*args, **kwargs)
         self.sync_citations()
         # A section edit is an edit of its briefing: keep the briefing's "last updated" true,
@@ -795,29 +797,30 @@ class Section(models.Model):
 
     def cited_keys(self):
         """As `cited_keys(self.body)`, from the stored rendering."""
-        return list(dict.fromkeys(self.cooked_parts()[1::2]))
+        return list(dict.fromkeys(self.rendered_parts()[1::2]))
 
     def body_hash(self):
         return hashlib.sha256((self.body or "").encode("utf-8")).hexdigest()
 
-    def cook(self):
+    def render_body(self):
         """The body rendered for readers, citations left open (see `curation.markup`)."""
-        parts = markup.cook(self.body)
-        return {"version": markup.COOK_VERSION, "body": self.body_hash(), "parts": parts}
+        parts = markup.render_section(self.body)
+        return {"version": markup.RENDERING_VERSION, "body": self.body_hash(), "parts": parts}
 
     @property
-    def is_cooked(self):
+    def rendering_is_current(self):
         """Whether the stored rendering is of this body, by this version of the renderer."""
-        stored = self.cooked_body or {}
+        stored = self.rendering or {}
         return (
-            stored.get("version") == markup.COOK_VERSION and stored.get("body") == self.body_hash()
+            stored.get("version") == markup.RENDERING_VERSION
+            and stored.get("body") == self.body_hash()
         )
 
-    def cooked_parts(self):
+    def rendered_parts(self):
         """`[html, key, html, ..., html]`: the stored rendering, or a fresh one if it is stale."""
-        if self.is_cooked:
-            return self.cooked_body["parts"]
-        return self.cook()["parts"]
+        if self.rendering_is_current:
+            return self.rendering["parts"]
+        return self.render_body()["parts"]
 
     def sync_citations(self):
         """Record which existing claims the body cites, so a cited claim cannot be deleted."""

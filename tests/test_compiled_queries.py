@@ -92,7 +92,7 @@ def test_a_param_stands_for_one_value_in_any_lookup(claims):
 
 def test_json_columns_come_back_decoded():
     section = factories.SectionFactory(body="Cited [[some-claim]].")
-    compiled = CompiledQuery(Section.objects.filter(pk=Param("pk")).values_list("cooked_body"))
+    compiled = CompiledQuery(Section.objects.filter(pk=Param("pk")).values_list("rendering"))
     [[cooked]] = compiled.rows(pk=section.pk)
     assert cooked["parts"][1] == "some-claim"
 

@@ -221,8 +221,8 @@ def render_briefing(sections, claims, agreement=None, preview=False):
         if not anchor or anchor in used or not anchor_is_free(anchor):
             anchor = unique_anchor(anchor or section.title, used)
         used.add(anchor)
-        parts = section.cooked_parts()
-        # Cooked parts alternate HTML and cited keys (`curation.markup.cook`).
+        parts = section.rendered_parts()
+        # Cooked parts alternate HTML and cited keys (`curation.markup.render_section`).
         html = "".join(citations.marker(part) if i % 2 else part for i, part in enumerate(parts))
         rendered.append(RenderedSection(section, anchor, mark_safe(html)))
     return Document(rendered, list(citations.notes.values()))
