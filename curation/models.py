@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from . import limits, markup, quotes
+from .batches import batches, filter_in
 from .fields import TextField
 
 SLUG_HELP = (
@@ -821,11 +822,11 @@ class Section(models.Model):
 
     def sync_citations(self):
         """Record which existing claims the body cites, so a cited claim cannot be deleted."""
-        keys = self.cited_keys()
-        wanted = dict(Claim.objects.filter(key__in=keys).values_list("key", "id"))
+        ids = Claim.objects.values_list("id", flat=True)
+        target = set(filter_in(ids, "key", self.cited_keys()))
         current = set(self.citations.values_list("claim_id", flat=True))
-        target = set(wanted.values())
-        self.citations.exclude(claim_id__in=target).delete()
+        for batch in batches(current - target):
+            self.citations.filter(claim_id__in=batch).delete()
         Citation.objects.bulk_create(
             [Citation(section=self, claim_id=claim_id) for claim_id in target - current]
         )
