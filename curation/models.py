@@ -7,7 +7,8 @@ the admin and django-import-export both validate through the model:
 - a claim's quote must be found in its source's archived text (see `curation.quotes`);
 - a source's text cannot change in a way that breaks a quote that cites it;
 - a source that claims cite, and a claim that a briefing cites, cannot be deleted (PROTECT);
-- what readers may see is decided by the `public()` QuerySet methods, and nowhere else.
+- what readers may see is decided by the `public()` QuerySet methods, and what a request may
+  open by URL by `visible()`, and nowhere else.
 """
 
 import hashlib
@@ -60,6 +61,21 @@ class VersionedModel(models.Model):
         super().save(*args, **kwargs)
 
 
+class VisibleQuerySet(models.QuerySet):
+    """
+    Rows as readers or a staff preview may see them. Each model's QuerySet says which rows are
+    public (`public()`); staff see every row at the same URLs, as a marked preview.
+    """
+
+    def on_permalink(self):
+        """The rows readers may open by URL: the public ones."""
+        return self.public()
+
+    def visible(self, preview=False):
+        """What a request may open by URL: `on_permalink()`, or every row in a staff preview."""
+        return self.all() if preview else self.on_permalink()
+
+
 # Topics and organisations -----------------------------------------------------------------------
 
 
@@ -96,7 +112,7 @@ class Topic(VersionedModel):
         return (self.slug,)
 
 
-class OrganizationQuerySet(models.QuerySet):
+class OrganizationQuerySet(VisibleQuerySet):
     def public(self):
         """Organisations that a public claim or a public initiative names."""
         return self.filter(
@@ -167,7 +183,7 @@ class Organization(VersionedModel):
 # Sources ------------------------------------------------------------------------------------------
 
 
-class SourceQuerySet(models.QuerySet):
+class SourceQuerySet(VisibleQuerySet):
     def public(self):
         """Sources that at least one public claim cites."""
         return self.filter(Exists(Claim.objects.public().filter(source=OuterRef("pk"))))
@@ -309,7 +325,7 @@ class Source(VersionedModel):
 # Initiatives ------------------------------------------------------------------------------------
 
 
-class InitiativeQuerySet(models.QuerySet):
+class InitiativeQuerySet(VisibleQuerySet):
     def public(self):
         """Initiatives that at least one public claim is about."""
         return self.filter(Exists(Claim.objects.public().filter(initiative=OuterRef("pk"))))
@@ -388,7 +404,7 @@ class Initiative(VersionedModel):
 # Claims -----------------------------------------------------------------------------------------
 
 
-class ClaimQuerySet(models.QuerySet):
+class ClaimQuerySet(VisibleQuerySet):
     def public(self):
         """Claims readers may see in lists, briefings and downloads: verified or disputed."""
         return self.filter(status__in=Claim.PUBLIC_STATUSES)
@@ -634,7 +650,7 @@ def cited_keys(body):
     return list(dict.fromkeys(markup.cook(body)[1::2]))
 
 
-class BriefingQuerySet(models.QuerySet):
+class BriefingQuerySet(VisibleQuerySet):
     def public(self):
         return self.filter(status=Briefing.Status.PUBLISHED)
 
