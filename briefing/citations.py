@@ -151,11 +151,11 @@ def render_briefing(sections, claims, agreement=None, preview=False):
         if not anchor or anchor in used or not anchor_is_free(anchor):
             anchor = unique_anchor(anchor or section.title, used)
         used.add(anchor)
-        # Cooked parts alternate sanitised HTML and cited keys (`curation.markup.cook`).
-        cooked = section.cooked_parts()
+        # Rendered parts alternate sanitised HTML and cited keys (`markup.render_section`).
+        pieces = section.rendered_parts()
         parts = [
             (mark_safe(html), citations.cite(key) if key is not None else None)
-            for html, key in zip(cooked[::2], [*cooked[1::2], None], strict=True)
+            for html, key in zip(pieces[::2], [*pieces[1::2], None], strict=True)
         ]
         rendered.append(RenderedSection(section, anchor, parts))
     return Document(rendered, list(citations.notes.values()))
