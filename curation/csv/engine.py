@@ -14,13 +14,16 @@ Speed
     instance, so a source's normalised text is computed once however many claims quote it.
     Existing rows are loaded once per file (`PreloadingInstanceLoader`, with their many-to-many
     relations prefetched). `full_clean()` runs on every row, without the checks that would cost
-    a query per row and are already made once per file: that a related row exists (it was found
-    in the preloaded dict) and uniqueness of the key (existing rows are found by the loader,
-    duplicates inside the file are reported before import). New rows are written a chunk at a
-    time (see "Saving" in `CsvResource`); changed rows are saved one by one with `save()`, as in
-    the admin, and briefings, sections and contradictions always are (their saves publish, cite
-    and link). Each imported row gets one history record with its links, written by the
-    database for the whole file at once (`history`).
+    a query per row and are already made once per file or by the model: that a related row
+    exists (it was found in the preloaded dict), uniqueness of the key (existing rows are found
+    by the loader, duplicates inside the file are reported before import) and the database's
+    check constraints (Django validates each with a query that annotates every field of the
+    row, which made an import several times slower; `Claim.clean()` checks the same rules,
+    with the field to correct, and the database still enforces them). New rows are written a
+    chunk at a time (see "Saving" in `CsvResource`); changed rows are saved one by one with
+    `save()`, as in the admin, and briefings, sections and contradictions always are (their
+    saves publish, cite and link). Each imported row gets one history record with its links,
+    written by the database for the whole file at once (`history`).
 
 What the engine replaces in django-import-export (4.x), and why; an upgrade looks here first:
     - `import_data`: checks the header first, rolls back on any invalid row (all-or-nothing),
@@ -32,8 +35,10 @@ What the engine replaces in django-import-export (4.x), and why; an upgrade look
     - `import_instance`: many-to-many references are checked with the row's other cells (the
       library reads them only after saving), so a bad one is a row error, not a crash.
     - `validate_instance`: `full_clean()` without the per-row queries made once per file.
-    - `after_init_instance`: keeps a row's prefetched links where the library's deep copy of the
-      row (for its diff) keeps them, so comparing an unchanged row costs no query.
+    - `after_init_instance`, `skip_row`: a row's prefetched links are kept where the library's
+      deep copy of the row (for its diff) keeps them, so comparing an unchanged row costs no
+      query; without a preview (commands, bundles), no diff is built and unchanged rows are
+      found by comparing with the stored values (the library skips none without a diff).
     - `get_import_fields`: computed once; the library works the list out several times per row.
     - `save_instance`, `save_m2m`, `bulk_create`: `use_bulk` with many-to-many links (the
       library's bulk mode drops them), what `save()` adds done before the INSERT, and history
@@ -112,8 +117,11 @@ class CsvResource(resources.ModelResource):
         self.formula_safe = formula_safe
         self.progress = progress
         if not html_diff:
+            # No preview to show: no diff either (unchanged rows are still skipped: `skip_row`).
             self._meta = copy(self._meta)
             self._meta.skip_html_diff = True
+            self._meta.skip_diff = True
+        self._stored = None
         self._row_problems = {}
         self._unrecorded = []
         self._queued_result = None
@@ -357,6 +365,27 @@ class CsvResource(resources.ModelResource):
             for field in self.fields.values()
             if isinstance(field, RelatedManyField) and field.attribute in prefetched
         }
+        if self._meta.skip_diff:
+            # Without a diff the library keeps no copy of the stored row, so cannot tell an
+            # unchanged row: keep its values for `skip_row` (cheaper than the copy and diff).
+            self._stored = None if new else [f.get_value(instance) for f in self._compared()]
+
+    def _compared(self):
+        return [f for f in self.get_import_fields() if not isinstance(f, RelatedManyField)]
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if not self._meta.skip_diff:
+            return super().skip_row(instance, original, row, import_validation_errors)
+        # The library's comparison, against the values kept by `after_init_instance`.
+        if not self._meta.skip_unchanged or import_validation_errors or self._stored is None:
+            return False
+        for field in self.get_import_fields():
+            if isinstance(field, RelatedManyField) and field.column_name in row:
+                wanted = sorted(obj.pk for obj in field.clean(row))
+                if wanted != sorted(obj.pk for obj in field.get_value(instance).all()):
+                    return False
+        fields_ = self._compared()
+        return all(f.get_value(instance) == v for f, v in zip(fields_, self._stored, strict=True))
 
     # Saving -------------------------------------------------------------------------------------
     #
