@@ -291,7 +291,7 @@ def test_formulas_behind_white_space_or_in_full_width_are_neutralised_and_round_
         "",
     ],
 )
-def test_restore_undoes_exactly_what_neutralise_added(text):
+def test_unescape_formula_undoes_exactly_what_escape_formula_added(text):
     assert resources.unescape_formula(resources.escape_formula(text)) == text
 
 
