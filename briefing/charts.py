@@ -2,7 +2,8 @@
 Small inline SVG charts drawn on the server: one attribute of one subject over several dates.
 
 No script and no style attributes (the site's Content Security Policy allows neither); SVG
-presentation attributes and classes styled by site.css only. Each point links to its claim. Two
+presentation attributes and classes styled by site.css only. This module lays a series out;
+`templates/includes/figures.html` draws it. Each point links to its claim. Two
 sources giving different values for the same date are drawn as two points, never averaged.
 """
 
@@ -10,8 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from .figures import format_value
 
 WIDTH, HEIGHT = 560, 240
 LEFT, RIGHT, TOP, BOTTOM = 76, 24, 16, 40
@@ -75,10 +75,64 @@ def _ticks(low, high, count=4):
     return ticks
 
 
-def line_chart(series):
-    # Imported here: the template tags import this module.
-    from .templatetags.briefing_tags import format_value
+@dataclass
+class Tick:
+    y: str
+    label: str
 
+    @property
+    def label_y(self):
+        return f"{float(self.y) + 4:.1f}"
+
+
+@dataclass
+class DateLabel:
+    x: str
+    anchor: str  # text-anchor: the first and last sit inside the frame
+    label: str
+
+
+@dataclass
+class Point:
+    claim: object
+    x: str
+    y: str
+
+    @property
+    def label(self):
+        c = self.claim
+        return f"{format_value(c.value, c.unit)} as of {c.as_of:%d %b %Y}: {c.source.title}"
+
+
+@dataclass
+class Chart:
+    """A series laid out in the SVG's coordinates, for `includes/figures.html` to draw."""
+
+    series: Series
+    ticks: list
+    dates: list
+    points: list
+    line: str  # the polyline's points; empty where sources disagree (no line through both)
+
+    width, height = WIDTH, HEIGHT
+    left, right, bottom = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM
+    tick_label_x = LEFT - 8
+    date_label_y = HEIGHT - BOTTOM + 22
+
+    @property
+    def title_id(self):
+        return f"{self.series.slug}-title"
+
+    @property
+    def title(self):
+        series = self.series
+        return (
+            f"{series.attribute.replace('_', ' ').capitalize()} by date ({series.unit or 'number'})"
+        )
+
+
+def line_chart(series):
+    """A series of two or more dates laid out as a line chart (`Chart`)."""
     claims = series.claims
     dates = series.dates
     values = [Decimal(c.value) for c in claims]
@@ -86,11 +140,7 @@ def line_chart(series):
     ticks = _ticks(low, max(values))
     high = ticks[-1]
 
-    def tick_label(value):
-        return format_value(Decimal(value), series.unit, compact=True)
-
     def anchor(index):
-        # The first and last date labels sit inside the frame rather than centred off its edge.
         if index == 0:
             return "start" if len(dates) > 1 else "middle"
         return "end" if index == len(dates) - 1 else "middle"
@@ -100,72 +150,19 @@ def line_chart(series):
     first, last = dates[0].toordinal(), dates[-1].toordinal()
     span = max(last - first, 1)
 
-    # Coordinates as strings: format_html escapes its arguments, so no format specs there.
     def x(day):
         return f"{LEFT + plot_w * (day.toordinal() - first) / span:.1f}"
 
     def y(value):
         return f"{TOP + plot_h * float((high - Decimal(value)) / (high - low)):.1f}"
 
-    grid = format_html_join(
-        "",
-        '<line class="chart-grid" x1="{}" x2="{}" y1="{}" y2="{}"></line>'
-        '<text class="chart-label" x="{}" y="{}" text-anchor="end">{}</text>',
-        (
-            (
-                LEFT,
-                WIDTH - RIGHT,
-                y(t),
-                y(t),
-                LEFT - 8,
-                f"{float(y(t)) + 4:.1f}",
-                tick_label(t),
-            )
-            for t in ticks
-        ),
-    )
-    labels = format_html_join(
-        "",
-        '<text class="chart-label" x="{}" y="{}" text-anchor="{}">{}</text>',
-        ((x(d), HEIGHT - BOTTOM + 22, anchor(i), d.strftime("%b %Y")) for i, d in enumerate(dates)),
-    )
     line = ""
     if not series.has_conflicts:
-        path = " ".join(f"{x(c.as_of)},{y(c.value)}" for c in claims)
-        line = format_html('<polyline class="chart-line" points="{}"></polyline>', path)
-    points = format_html_join(
-        "",
-        '<a href="{}" aria-label="{}"><circle class="chart-point{}" cx="{}" cy="{}" '
-        'r="6"></circle></a>',
-        (
-            (
-                c.get_absolute_url(),
-                f"{format_value(c.value, c.unit)} as of {c.as_of:%d %b %Y}: {c.source.title}",
-                " is-disputed" if c.status == "disputed" else "",
-                x(c.as_of),
-                y(c.value),
-            )
-            for c in claims
-        ),
-    )
-    title_id = f"{series.slug}-title"
-    return format_html(
-        '<svg class="chart" viewBox="0 0 {} {}" width="{}" height="{}" '
-        'aria-labelledby="{}" focusable="false"><title id="{}">{}</title>'
-        '<line class="chart-axis" x1="{}" x2="{}" y1="{}" y2="{}"></line>{}{}{}{}</svg>',
-        WIDTH,
-        HEIGHT,
-        WIDTH,
-        HEIGHT,
-        title_id,
-        title_id,
-        f"{series.attribute.replace('_', ' ').capitalize()} by date ({series.unit or 'number'})",
-        LEFT,
-        WIDTH - RIGHT,
-        HEIGHT - BOTTOM,
-        HEIGHT - BOTTOM,
-        grid,
-        labels,
-        line,
-        mark_safe(points),
+        line = " ".join(f"{x(c.as_of)},{y(c.value)}" for c in claims)
+    return Chart(
+        series,
+        ticks=[Tick(y(t), format_value(Decimal(t), series.unit, compact=True)) for t in ticks],
+        dates=[DateLabel(x(d), anchor(i), d.strftime("%b %Y")) for i, d in enumerate(dates)],
+        points=[Point(c, x(c.as_of), y(c.value)) for c in claims],
+        line=line,
     )

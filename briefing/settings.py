@@ -11,8 +11,6 @@ CACHE_URL           default: LocMem, per process; redis://host:6379/0 for Redis 
 PAGE_CACHE_MAX_MB   LocMem only: megabytes of pages each worker process may hold (default: 64)
 DATABASE_CONN_MAX_AGE  seconds a process keeps its database connection (default: 60; 0 with
                     debug, as the development server runs each request in a thread of its own)
-DATABASE_PREPARED_STATEMENTS  PostgreSQL: 1 (default) prepares the queries pages run on every
-                    request; 0 behind a pooler in transaction mode (PgBouncer before 1.21)
 """
 
 import os
@@ -80,6 +78,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_filters",
+    # {% partialdef %} and {% partial %}, as Django 6 has them built in; wraps the cached
+    # template loaders itself (TEMPLATES sets no "loaders").
+    "template_partials",
     "import_export",
     "simple_history",
     "curation",
@@ -144,14 +145,6 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options = DATABASES["default"].setdefault("OPTIONS", {})
     # A server that is down is a clear error within seconds, never a hang.
     options.setdefault("connect_timeout", 5)
-    # The queries public pages run on every request are compiled once and bound on the server
-    # (curation/queries.py): psycopg prepares each after this many runs on a connection, and
-    # the server stops parsing and planning them per request. Django's other queries are bound
-    # on the client and never prepared. None turns it off, for poolers that cannot keep
-    # prepared statements.
-    options.setdefault(
-        "prepare_threshold", 5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
-    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

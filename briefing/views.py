@@ -1,8 +1,8 @@
 """
-The reader site. Every view starts from a public QuerySet (`.public()`, or
-`Claim.objects.on_permalink()` for claim pages); staff also see drafts at the same URLs, as a
-marked preview that is never cached. Pages run a fixed number of queries whatever their length:
-lists are prefetched and agreement between claims is derived for a whole page at once.
+The reader site. Every view starts from a public QuerySet (`.public()`, or `.visible()` for what
+a page opens by URL); staff also see drafts at the same URLs, as a marked preview that is never
+cached. Pages run a fixed number of queries whatever their length: lists are prefetched and
+agreement between claims is derived for a whole page at once.
 """
 
 from collections import defaultdict
@@ -13,15 +13,14 @@ from django.db.models import Count, F, Q, Subquery
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
-from curation.agreement import PUBLIC_CANDIDATES, agreement_for
+from curation.agreement import agreement_for, with_links
+from curation.batches import batches
 from curation.models import Briefing, Claim, Initiative, Organization, Section, Source
-from curation.queries import CompiledQuery, Param
-from curation.rows import ClaimRows
 
 from . import cache as page_cache
 from . import charts
+from .citations import render_briefing
 from .filters import ClaimFilter, InitiativeFilter, OrganizationFilter, SourceFilter
-from .templatetags.briefing_tags import render_briefing
 
 PER_PAGE = 25
 SEARCH_LIMIT = 10
@@ -52,11 +51,6 @@ def reader_page(view=None, *, params=()):
 def list_params(filterset_class=None):
     """A list page's query parameters: its FilterSet's filters and `page`."""
     return ("page", *(filterset_class.base_filters if filterset_class else ()))
-
-
-def visible(request, manager, public):
-    """What this request may open by URL: the public rows, or every row for staff previews."""
-    return manager.all() if request.user.is_staff else public
 
 
 def paginate(request, queryset):
@@ -94,59 +88,47 @@ def figure_rows(claims):
 # Briefings ------------------------------------------------------------------------------------
 
 
-# What a briefing page reads of the claims it cites: plain rows (a briefing cites hundreds of
-# claims, and the page only reads them), with the claims they are linked to by hand, which
-# agreement then need not ask for. Its queries are compiled once (`curation.queries`): building
-# and compiling them cost as much as the database took to answer.
-CITED = Claim.objects.filter(key__any_of=Param("keys")).order_by()
-CITED_ROWS = ClaimRows(CITED.on_permalink(), links=True)
-CITED_ROWS_PREVIEW = ClaimRows(CITED, links=True)  # staff: drafts too
-
-
-class BriefingSections:
-    """
-    A briefing's sections, each with its briefing, as `select_related("briefing")` would give
-    them, from a query compiled once and run with its `Param`s; ordered by position alone (the
-    default ordering, by briefing first, costs a join).
-    """
-
-    SECTION = [f.attname for f in Section._meta.concrete_fields]
-    BRIEFING = [f.attname for f in Briefing._meta.concrete_fields]
-
-    def __init__(self, sections):
-        columns = [*self.SECTION, *(f"briefing__{name}" for name in self.BRIEFING)]
-        self.query = CompiledQuery(sections.order_by("position", "id").values_list(*columns))
-
-    def read(self, **values):
-        using, split = self.query.queryset.db, len(self.SECTION)
-        briefing, sections = None, []
-        for row in self.query.rows(**values):
-            if briefing is None:  # one briefing: its sections share it
-                briefing = Briefing.from_db(using, self.BRIEFING, row[split:])
-            section = Section.from_db(using, self.SECTION, row[:split])
-            section.briefing = briefing
-            sections.append(section)
-        return sections
-
+# What a briefing's notes and sources table show of a claim and of its source.
+NOTE_FIELDS = (
+    "key",
+    "statement",
+    "quote",
+    "speaker",
+    "status",
+    "status_note",
+    "confidence",
+    "attribute",
+    "value",
+    "unit",
+    "as_of",
+    "initiative",
+    "source__key",
+    "source__title",
+    "source__publisher",
+    "source__published_on",
+    "source__reliability",
+    "source__url",
+    "source__source_type",
+)
 
 LATEST = Briefing.objects.public().order_by("-edition_date", "-published_at")
-# The home page: the latest briefing's sections.
-HOME_SECTIONS = BriefingSections(Section.objects.filter(briefing=Subquery(LATEST.values("pk")[:1])))
-# A briefing's page: its sections (drafts' too, for staff).
-SECTIONS_BY_SLUG = BriefingSections(Section.objects.filter(briefing__slug=Param("slug")))
-PUBLIC_SECTIONS_BY_SLUG = BriefingSections(
-    Section.objects.filter(briefing__slug=Param("slug"), briefing__status=Briefing.Status.PUBLISHED)
-)
+
+
+def sections_in_order(sections):
+    """Sections with their briefing, in order of position (the default ordering costs a join)."""
+    return list(sections.select_related("briefing").order_by("position", "id"))
 
 
 def render_briefing_page(request, briefing, sections, is_home=False):
     preview = request.user.is_staff
     keys = list(dict.fromkeys(key for s in sections for key in s.cited_keys()))
-    rows = (CITED_ROWS_PREVIEW if preview else CITED_ROWS).read(keys=keys)
-    claims = {c.key: c for c in rows}
-    shown = [c for c in rows if preview or c.is_public]
+    # The cited claims with their hand-made links, which agreement then need not ask for.
+    cited = Claim.objects.visible(preview).select_related("source").only(*NOTE_FIELDS).order_by()
+    found = [c for batch in batches(keys) for c in with_links(cited.filter(key__in=batch))]
+    claims = {c.key: c for c in found}
+    shown = [c for c in found if preview or c.is_public]
     agreement = agreement_for(
-        shown, candidates=PUBLIC_CANDIDATES, links={c.pk: c.linked for c in shown}
+        shown, candidates=Claim.objects.public(), links={c.pk: c.linked for c in shown}
     )
     document = render_briefing(sections, claims, agreement, preview=preview)
     context = {
@@ -160,7 +142,7 @@ def render_briefing_page(request, briefing, sections, is_home=False):
 
 @reader_page
 def home(request):
-    sections = HOME_SECTIONS.read()
+    sections = sections_in_order(Section.objects.filter(briefing=Subquery(LATEST.values("pk")[:1])))
     briefing = sections[0].briefing if sections else LATEST.first()  # or it has no sections
     if briefing is None:
         return render(request, "briefing/no_briefing.html")
@@ -175,13 +157,11 @@ def briefing_list(request):
 
 @reader_page
 def briefing_detail(request, slug):
-    sections = SECTIONS_BY_SLUG if request.user.is_staff else PUBLIC_SECTIONS_BY_SLUG
-    sections = sections.read(slug=slug)
+    briefings = Briefing.objects.visible(request.user.is_staff).filter(slug=slug)
+    sections = sections_in_order(Section.objects.filter(briefing__in=briefings))
     if sections:
         return render_briefing_page(request, sections[0].briefing, sections)
-    briefing = get_object_or_404(
-        visible(request, Briefing.objects, Briefing.objects.public()), slug=slug
-    )
+    briefing = get_object_or_404(briefings)
     return render_briefing_page(request, briefing, sections)  # one without sections
 
 
@@ -193,7 +173,7 @@ def claim_list(request):
     queryset = public_claims().select_related("source", "initiative").defer("source__text")
     filterset = ClaimFilter(request.GET, queryset=queryset)
     page = paginate(request, filterset.qs)
-    agreement = agreement_for(page.object_list, candidates=PUBLIC_CANDIDATES)
+    agreement = agreement_for(page.object_list, candidates=Claim.objects.public())
     for claim in page.object_list:
         claim.agreement = agreement[claim.pk]
     context = {"filter": filterset, "page": page}
@@ -202,15 +182,16 @@ def claim_list(request):
 
 @reader_page
 def claim_detail(request, key):
-    claims = visible(request, Claim.objects, Claim.objects.on_permalink())
-    claim = get_object_or_404(claims.select_related("source").prefetch_related("topics"), key=key)
-    initiatives = visible(request, Initiative.objects, Initiative.objects.public())
-    organizations = visible(request, Organization.objects, Organization.objects.public())
-    briefings = visible(request, Briefing.objects, Briefing.objects.public())
+    preview = request.user.is_staff
+    claims = Claim.objects.visible(preview).select_related("source").prefetch_related("topics")
+    claim = get_object_or_404(claims, key=key)
+    initiatives = Initiative.objects.visible(preview)
+    organizations = Organization.objects.visible(preview)
+    briefings = Briefing.objects.visible(preview)
     context = {
         "claim": claim,
         "context": claim.quote_context(),
-        "agreement": agreement_for([claim], candidates=PUBLIC_CANDIDATES)[claim.pk],
+        "agreement": agreement_for([claim], candidates=Claim.objects.public())[claim.pk],
         "initiative": initiatives.filter(claims=claim).select_related("lead").first(),
         "organizations": organizations.filter(claims=claim),
         "briefings": briefings.filter(sections__citations__claim=claim).distinct(),
@@ -234,7 +215,7 @@ def source_list(request):
 
 @reader_page
 def source_detail(request, key):
-    source = get_object_or_404(visible(request, Source.objects, Source.objects.public()), key=key)
+    source = get_object_or_404(Source.objects.visible(request.user.is_staff), key=key)
     claims = list(public_claims().filter(source=source).order_by("quote_start", "key"))
     context = {
         "source": source,
@@ -264,7 +245,7 @@ def initiative_list(request):
 def subject_page(request, template, claims, **context):
     """The claims about one initiative or organisation: figures, charts, facts, agreement."""
     claims = list(claims)
-    agreement = agreement_for(claims, candidates=PUBLIC_CANDIDATES)
+    agreement = agreement_for(claims, candidates=Claim.objects.public())
     for claim in claims:
         claim.agreement = agreement[claim.pk]
     context.update(
@@ -278,7 +259,7 @@ def subject_page(request, template, claims, **context):
 
 @reader_page
 def initiative_detail(request, slug):
-    initiatives = visible(request, Initiative.objects, Initiative.objects.public())
+    initiatives = Initiative.objects.visible(request.user.is_staff)
     initiative = get_object_or_404(
         initiatives.select_related("lead").prefetch_related("partners", "topics"), slug=slug
     )
@@ -314,8 +295,7 @@ def organization_list(request):
 
 @reader_page
 def organization_detail(request, slug):
-    organizations = visible(request, Organization.objects, Organization.objects.public())
-    organization = get_object_or_404(organizations, slug=slug)
+    organization = get_object_or_404(Organization.objects.visible(request.user.is_staff), slug=slug)
     claims = list(
         public_claims()
         .filter(organizations=organization)

@@ -2,11 +2,12 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def recook_stale_sections(using="default", **kwargs):
+def rerender_stale_sections(using="default", **kwargs):
     """
-    Store a fresh rendering of every section whose stored one is stale (`Section.is_cooked`),
-    after `migrate`: when the renderer has changed (`markup.COOK_VERSION`), or for rows written
-    without `save()`. Pages render stale sections correctly, only slower, until this has run.
+    Store a fresh rendering of every section whose stored one is stale (not
+    `Section.rendering_is_current`), after `migrate`: when the renderer has changed
+    (`markup.RENDERING_VERSION`), or for rows written without `save()`. Pages render stale
+    sections correctly, only slower, until this has run.
     """
     from django.db import connections
 
@@ -18,13 +19,13 @@ def recook_stale_sections(using="default", **kwargs):
         if table not in connection.introspection.table_names(cursor):
             return
         columns = {c.name for c in connection.introspection.get_table_description(cursor, table)}
-    if "cooked_body" not in columns:  # migrated to an earlier state
+    if "rendering" not in columns:  # migrated to an earlier state
         return
     manager = Section._base_manager.using(using)
-    for section in manager.only("id", "body", "cooked_body").order_by("pk").iterator():
-        if not section.is_cooked:
+    for section in manager.only("id", "body", "rendering").order_by("pk").iterator():
+        if not section.rendering_is_current:
             # Only if the body is still the one rendered (an edit may have saved meanwhile).
-            manager.filter(pk=section.pk, body=section.body).update(cooked_body=section.cook())
+            manager.filter(pk=section.pk, body=section.body).update(rendering=section.render_body())
 
 
 class CurationConfig(AppConfig):
@@ -35,4 +36,4 @@ class CurationConfig(AppConfig):
         # Deletion records keep their links, and cascaded sections are marked (signals).
         from . import recovery  # noqa: F401
 
-        post_migrate.connect(recook_stale_sections, sender=self, dispatch_uid="recook-sections")
+        post_migrate.connect(rerender_stale_sections, sender=self, dispatch_uid="rerender-sections")

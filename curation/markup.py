@@ -1,5 +1,5 @@
 """
-Editors' Markdown: rendered to HTML, sanitised, and for briefing sections "cooked" once, when
+Editors' Markdown: rendered to HTML, sanitised, and for briefing sections rendered once, when
 they are saved, rather than on every page view.
 
 Everything editors type is untrusted: Markdown is rendered, then sanitised by nh3 with an
@@ -10,20 +10,20 @@ sanitiser), for its time linear in the length of the text, whatever the text: a 
 is up to `limits.SECTION_BODY` characters, and a paragraph of `[` must not take minutes to
 save (Python-Markdown's did). tests/test_linear_parsing.py holds it to that at the limits.
 
-Cooking
+Sections, rendered on save
     A section's body cites claims inline as `[[claim-key]]`. What a citation looks like on the
     page (its note number, whether the claim is disputed, in conflict or withdrawn) depends on
     the whole briefing and on the claims as they are when the page is read, so it cannot be
-    stored. What can is everything else: `cook()` renders and sanitises the body with each
-    citation left as a marker, and returns the HTML split at the markers,
-    `[html, key, html, key, ..., html]`. The reader site fills each key with its citation's
-    markup (`briefing_tags.render_briefing`); that is string joining, where rendering Markdown
-    was most of the cost of an uncached briefing page. `Section.save()` stores the cooked body
-    with `COOK_VERSION`; a body cooked by another version (after a change here) is cooked again
-    on read, and again on disk after `migrate` (`recook_stale_sections`).
+    stored. What can is everything else: `render_section()` renders and sanitises the body with
+    each citation left as a marker, and returns the HTML split at the markers,
+    `[html, key, html, key, ..., html]`. The reader site puts each key's citation in its place
+    (`briefing.citations.render_briefing`, then the page's template), where rendering Markdown
+    was most of the cost of an uncached briefing page. `Section.save()` stores the rendering
+    with `RENDERING_VERSION`; a body rendered by another version (after a change here) is rendered
+    again on read, and again on disk after `migrate` (`rerender_stale_sections`).
 
     The markers are an element of their own, `<sup>` around a token made afresh for each
-    cooking (random, so no body can contain it), so a marker can only be found where the
+    rendering (random, so no body can contain it), so a marker can only be found where the
     sanitiser kept an element: an attribute holding a token is dropped by the sanitiser (so
     nothing depends on how it escapes `<` in attributes), and a token left in text is removed.
 
@@ -41,11 +41,11 @@ from types import SimpleNamespace
 import nh3
 from markdown_it import MarkdownIt, helpers
 
-# Bump RENDERER when a change here changes the HTML that `cook()` returns. The libraries'
+# Bump RENDERER when a change here changes the HTML that `render_section()` returns. The libraries'
 # versions are part of it too: after an upgrade of the parser or of the sanitiser (a security
 # fix, say), every stored rendering is stale and made again.
 RENDERER = 3
-COOK_VERSION = (
+RENDERING_VERSION = (
     f"{RENDERER}; markdown-it-py {metadata.version('markdown-it-py')}; "
     f"nh3 {metadata.version('nh3')}"
 )
@@ -63,7 +63,8 @@ ALLOWED_CLASSES = {
     "span": {"cite-flag"},
 }
 CITE_ID = re.compile(r"^cite-\d+-\d+$")
-# The citation markers `cook()` makes (a random token per cooking, then the citation's index).
+# The citation markers `render_section()` makes (a random token per rendering, then the
+# citation's index).
 MARKER_TOKEN = re.compile(r"cite[0-9a-f]{24}n\d+")
 
 
@@ -203,8 +204,8 @@ def to_html(text):
     return sanitise(_PLAIN.render(text or "").strip())
 
 
-def cook(body):
-    """A section body as `[html, key, html, ..., key, html]`: see "Cooking" above."""
+def render_section(body):
+    """A section body as `[html, key, html, ..., key, html]`: see the module docstring."""
     token = f"cite{secrets.token_hex(12)}n"  # as MARKER_TOKEN finds it
     env = {"token": token, "keys": []}
     html = sanitise(_CITING.render(body or "", env).strip())

@@ -7,7 +7,8 @@ the admin and django-import-export both validate through the model:
 - a claim's quote must be found in its source's archived text (see `curation.quotes`);
 - a source's text cannot change in a way that breaks a quote that cites it;
 - a source that claims cite, and a claim that a briefing cites, cannot be deleted (PROTECT);
-- what readers may see is decided by the `public()` QuerySet methods, and nowhere else.
+- what readers may see is decided by the `public()` QuerySet methods, and what a request may
+  open by URL by `visible()`, and nowhere else.
 """
 
 import hashlib
@@ -22,6 +23,7 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from . import limits, markup, quotes
+from .batches import batches, filter_in
 from .fields import TextField
 
 SLUG_HELP = (
@@ -57,6 +59,21 @@ class VersionedModel(models.Model):
         if not self._state.adding:
             self.version += 1
         super().save(*args, **kwargs)
+
+
+class VisibleQuerySet(models.QuerySet):
+    """
+    Rows as readers or a staff preview may see them. Each model's QuerySet says which rows are
+    public (`public()`); staff see every row at the same URLs, as a marked preview.
+    """
+
+    def on_permalink(self):
+        """The rows readers may open by URL: the public ones."""
+        return self.public()
+
+    def visible(self, preview=False):
+        """What a request may open by URL: `on_permalink()`, or every row in a staff preview."""
+        return self.all() if preview else self.on_permalink()
 
 
 # Topics and organisations -----------------------------------------------------------------------
@@ -95,7 +112,7 @@ class Topic(VersionedModel):
         return (self.slug,)
 
 
-class OrganizationQuerySet(models.QuerySet):
+class OrganizationQuerySet(VisibleQuerySet):
     def public(self):
         """Organisations that a public claim or a public initiative names."""
         return self.filter(
@@ -166,7 +183,7 @@ class Organization(VersionedModel):
 # Sources ------------------------------------------------------------------------------------------
 
 
-class SourceQuerySet(models.QuerySet):
+class SourceQuerySet(VisibleQuerySet):
     def public(self):
         """Sources that at least one public claim cites."""
         return self.filter(Exists(Claim.objects.public().filter(source=OuterRef("pk"))))
@@ -308,7 +325,7 @@ class Source(VersionedModel):
 # Initiatives ------------------------------------------------------------------------------------
 
 
-class InitiativeQuerySet(models.QuerySet):
+class InitiativeQuerySet(VisibleQuerySet):
     def public(self):
         """Initiatives that at least one public claim is about."""
         return self.filter(Exists(Claim.objects.public().filter(initiative=OuterRef("pk"))))
@@ -387,7 +404,7 @@ class Initiative(VersionedModel):
 # Claims -----------------------------------------------------------------------------------------
 
 
-class ClaimQuerySet(models.QuerySet):
+class ClaimQuerySet(VisibleQuerySet):
     def public(self):
         """Claims readers may see in lists, briefings and downloads: verified or disputed."""
         return self.filter(status__in=Claim.PUBLIC_STATUSES)
@@ -630,12 +647,13 @@ CITATION = markup.CITATION
 def cited_keys(body):
     """
     The claim keys a Markdown body cites as [[claim-key]], in order, without repeats: the
-    citations its rendering finds (`markup.cook`), so `[[key]]` in code is text, not a citation.
+    citations its rendering finds (`markup.render_section`), so `[[key]]` in code is text, not a
+    citation.
     """
-    return list(dict.fromkeys(markup.cook(body)[1::2]))
+    return list(dict.fromkeys(markup.render_section(body)[1::2]))
 
 
-class BriefingQuerySet(models.QuerySet):
+class BriefingQuerySet(VisibleQuerySet):
     def public(self):
         return self.filter(status=Briefing.Status.PUBLISHED)
 
@@ -754,10 +772,11 @@ class Section(models.Model):
         Claim, through="Citation", related_name="citing_sections", blank=True
     )
     # The body rendered once, on save, with its citations left to fill in when a page is read
-    # (`markup.cook`): {"version": markup.COOK_VERSION, "body": hash of the body, "parts": [...]}.
+    # (`markup.render_section`):
+    # {"version": markup.RENDERING_VERSION, "body": hash of the body, "parts": [...]}.
     # Derived from the body, so not part of the history.
-    cooked_body = models.JSONField(default=dict, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["cooked_body"])
+    rendering = models.JSONField(default=dict, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["rendering"])
 
     class Meta:
         ordering = ["briefing", "position", "id"]
@@ -776,7 +795,7 @@ class Section(models.Model):
         if not self.anchor:
             siblings = Section.objects.filter(briefing_id=self.briefing_id).exclude(pk=self.pk)
             self.anchor = unique_anchor(self.title, set(siblings.values_list("anchor", flat=True)))
-        self.cooked_body = self.cook()
+        self.rendering = self.render_body()
         super().save(*args, **kwargs)
         self.sync_citations()
         # A section edit is an edit of its briefing: keep the briefing's "last updated" true,
@@ -797,37 +816,38 @@ class Section(models.Model):
 
     def cited_keys(self):
         """As `cited_keys(self.body)`, from the stored rendering."""
-        return list(dict.fromkeys(self.cooked_parts()[1::2]))
+        return list(dict.fromkeys(self.rendered_parts()[1::2]))
 
     def body_hash(self):
         return hashlib.sha256((self.body or "").encode("utf-8")).hexdigest()
 
-    def cook(self):
+    def render_body(self):
         """The body rendered for readers, citations left open (see `curation.markup`)."""
-        parts = markup.cook(self.body)
-        return {"version": markup.COOK_VERSION, "body": self.body_hash(), "parts": parts}
+        parts = markup.render_section(self.body)
+        return {"version": markup.RENDERING_VERSION, "body": self.body_hash(), "parts": parts}
 
     @property
-    def is_cooked(self):
+    def rendering_is_current(self):
         """Whether the stored rendering is of this body, by this version of the renderer."""
-        stored = self.cooked_body or {}
+        stored = self.rendering or {}
         return (
-            stored.get("version") == markup.COOK_VERSION and stored.get("body") == self.body_hash()
+            stored.get("version") == markup.RENDERING_VERSION
+            and stored.get("body") == self.body_hash()
         )
 
-    def cooked_parts(self):
+    def rendered_parts(self):
         """`[html, key, html, ..., html]`: the stored rendering, or a fresh one if it is stale."""
-        if self.is_cooked:
-            return self.cooked_body["parts"]
-        return self.cook()["parts"]
+        if self.rendering_is_current:
+            return self.rendering["parts"]
+        return self.render_body()["parts"]
 
     def sync_citations(self):
         """Record which existing claims the body cites, so a cited claim cannot be deleted."""
-        keys = self.cited_keys()
-        wanted = dict(Claim.objects.filter(key__in=keys).values_list("key", "id"))
+        ids = Claim.objects.values_list("id", flat=True)
+        target = set(filter_in(ids, "key", self.cited_keys()))
         current = set(self.citations.values_list("claim_id", flat=True))
-        target = set(wanted.values())
-        self.citations.exclude(claim_id__in=target).delete()
+        for batch in batches(current - target):
+            self.citations.filter(claim_id__in=batch).delete()
         Citation.objects.bulk_create(
             [Citation(section=self, claim_id=claim_id) for claim_id in target - current]
         )

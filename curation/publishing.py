@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .batches import filter_in
 from .models import Briefing, Claim, cited_keys
 
 PUBLISH_PERMISSION = "curation.publish_briefing"
@@ -17,7 +18,7 @@ def citation_problems(bodies):
     that name no claim, and the keys of claims that exist but are not public.
     """
     cited = list(dict.fromkeys(key for body in bodies for key in cited_keys(body)))
-    statuses = dict(Claim.objects.filter(key__in=cited).values_list("key", "status"))
+    statuses = dict(filter_in(Claim.objects.values_list("key", "status"), "key", cited))
     unknown = [key for key in cited if key not in statuses]
     not_public = [
         key for key in cited if key in statuses and statuses[key] not in Claim.PUBLIC_STATUSES

@@ -14,7 +14,6 @@ from django.test import Client
 from django.urls import reverse
 
 from tests import factories as f
-from tests.test_browser import CHROMIUM_ARGS, browser  # noqa: F401 (the shared Chromium)
 
 PASSWORD = "correct horse battery staple"
 # sha256 of import-export's onchange="onSelectToggleChange(event)", the one inline handler.
@@ -85,7 +84,7 @@ def test_public_pages_keep_their_own_stricter_policy(client):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_admin_works_in_chromium_without_a_csp_violation(browser, live_server):  # noqa: F811
+def test_the_admin_works_in_chromium_without_a_csp_violation(browser, live_server):
     User.objects.create_superuser("root", password=PASSWORD)
     topic = f.TopicFactory(slug="compute", name="Compute")
     claim = f.ClaimFactory(key="fund")

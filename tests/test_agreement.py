@@ -5,9 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from curation.agreement import agreement_for
+from curation.agreement import agreement_for, with_links
 from curation.models import Claim
-from curation.rows import ClaimRows
 from tests import factories
 from tests.factories import SOURCE_TEXT
 
@@ -187,7 +186,7 @@ def test_candidates_filtered_on_organisations_still_compare_whole_sets_of_organi
 def test_links_read_with_the_claims_give_the_same_answer_in_one_query_less(
     scheme, django_assert_num_queries
 ):
-    """`ClaimRows(..., links=True)` reads the hand-made links; agreement need not ask again."""
+    """`with_links()` reads the hand-made links with the claims; agreement need not ask again."""
     big = figure("budget-3bn", "3000000000", initiative=scheme)
     figure("budget-500m", "500000000", initiative=scheme)
     founded = factories.ClaimFactory(key="founded-2004")
@@ -200,26 +199,17 @@ def test_links_read_with_the_claims_give_the_same_answer_in_one_query_less(
     def answer(result):
         return {pk: (a.conflict_keys, a.corroboration_keys) for pk, a in sorted(result.items())}
 
-    plain = ClaimRows(queryset).read()
+    plain = list(queryset.select_related("source"))
     expected = answer(agreement_for(plain, candidates=Claim.objects.public()))
     with django_assert_num_queries(1):
-        rows = ClaimRows(queryset, links=True).read()
-    assert sorted(r.key for r in rows) == ["budget-3bn", "built-from-1999", "founded-2004"]
-    assert sorted(next(r for r in rows if r.pk == founded.pk).linked) == sorted(
+        claims = with_links(queryset.select_related("source"))
+    assert sorted(c.key for c in claims) == ["budget-3bn", "built-from-1999", "founded-2004"]
+    assert sorted(next(c for c in claims if c.pk == founded.pk).linked) == sorted(
         [built.pk, planned.pk]
     )
-    links = {row.pk: row.linked for row in rows}
+    links = {claim.pk: claim.linked for claim in claims}
     with django_assert_num_queries(2):  # the candidates; the claims found that were not given
-        found = agreement_for(rows, candidates=Claim.objects.public(), links=links)
+        found = agreement_for(claims, candidates=Claim.objects.public(), links=links)
     assert answer(found) == expected
     assert found[founded.pk].conflict_keys == ["built-from-1999", "planned-1998"]
     assert found[big.pk].conflict_keys == ["budget-500m", "built-from-1999"]
-
-
-def test_a_claim_read_as_a_row_is_the_same_claim_as_its_model_instance():
-    claim = factories.ClaimFactory(key="founded-2004")
-    other = factories.ClaimFactory(key="built-from-1999")
-    [row] = ClaimRows(Claim.objects.filter(pk=claim.pk)).read()
-    assert row == claim and claim == row and row != other
-    assert {row, claim, other} == {claim, other}  # one entry per claim, whichever came first
-    assert row.source == claim.source and row.source != claim

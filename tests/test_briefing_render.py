@@ -1,78 +1,28 @@
 """
-The briefing page's notes and sources table are rendered in Python (`NotesRenderer`), for speed:
-they must say what the templates said, and cost no query per note.
+The briefing page's notes, citations and sources table: what they say of each kind of claim,
+escaped, and no query per note.
 """
 
 import datetime
-import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.template import engines
+from django.template.loader import get_template
 from django.test.utils import CaptureQueriesContext
 
-from briefing.templatetags.briefing_tags import Note, NotesRenderer
+from briefing.citations import Citation, Note
 from curation.models import Claim, Source
 from curation.publishing import publish
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-# The note's template before it moved to Python (templates/includes/note.html), kept here as the
-# reference the Python rendering is held to. Its includes are the live ones the other pages use.
-NOTE_TEMPLATE = """{% load briefing_tags %}
-<li id="{{ note.anchor }}" class="note{% for css_class, flag in note.flags %} {{ css_class }}{% endfor %}">
-  <span class="note-number" aria-hidden="true">{{ note.number }}</span>
-  <div class="note-body">
-  {% if note.show %}{% with claim=note.claim %}
-    <p class="note-statement"><a href="{{ claim.get_absolute_url }}">{{ claim.statement }}</a></p>
-    <blockquote class="note-quote"><p>“{{ claim.quote }}”</p></blockquote>
-    <p class="note-source">{% if claim.speaker %}{{ claim.speaker }}, in {% endif %}{% include "includes/source_ref.html" with source=claim.source %}</p>
-    <p class="note-meta">{% include "includes/claim_badges.html" with conflicts=note.conflicts %}</p>
-    {% if claim.status == "disputed" %}<p class="note-warning"><strong>Disputed:</strong> {{ claim.status_note }}</p>{% endif %}
-    {% if note.conflicts %}
-    <div class="note-conflict">
-      <p><strong>Other sources disagree:</strong></p>
-      <ul>
-        {% for other in note.conflicts %}
-        <li><a href="{{ other.get_absolute_url }}">{% if other.has_figure %}{{ other|figure }}{% else %}{{ other.statement }}{% endif %}</a>: {{ other.source.title }}{% if other.source.publisher %}, {{ other.source.publisher }}{% endif %} (grade {{ other.source.reliability }})</li>
-        {% endfor %}
-      </ul>
-    </div>
-    {% endif %}
-    {% if note.corroborations %}<p class="note-corroboration">Also reported by {% for other in note.corroborations %}<a href="{{ other.get_absolute_url }}">{{ other.source.title }}</a>{% if not forloop.last %}; {% endif %}{% endfor %}.</p>{% endif %}
-  {% endwith %}{% elif note.claim %}
-    <p class="note-unavailable">This claim has been withdrawn. <a href="{{ note.claim.get_absolute_url }}">Read the notice</a>.</p>
-  {% else %}
-    <p class="note-unavailable">This note is not available.</p>
-  {% endif %}
-    <p class="backlinks">{% for anchor in note.anchors %}<a href="#{{ anchor }}" aria-label="Back to citation {{ note.number }}{% if note.anchors|length > 1 %}, place {{ forloop.counter }}{% endif %} in the text">↩{% if note.anchors|length > 1 %}<sup>{{ forloop.counter }}</sup>{% endif %}</a> {% endfor %}</p>
-  </div>
-</li>
-"""  # noqa: E501
 
-SOURCE_ROW_TEMPLATE = """{% load briefing_tags %}
-<tr>
-  <th scope="row"><a href="{% url 'briefing:source-detail' source.key %}">{{ source.title }}</a></th>
-  <td>{{ source.publisher|default:"—" }}</td>
-  <td>{% if source.published_on %}<time datetime="{{ source.published_on|date:'Y-m-d' }}">{{ source.published_on|date:"j M Y" }}</time>{% else %}undated{% endif %}</td>
-  <td>{{ source.get_source_type_display }}</td>
-  <td>{% include "includes/grade.html" %}</td>
-</tr>
-"""  # noqa: E501
-
-BLOCK = r"(?:li|ul|div|p|blockquote|tr|td|th)"
-
-
-def layout_free(html):
-    """The markup without the line breaks and indentation between block-level tags."""
-    html = re.sub(r"\s+", " ", html)
-    return re.sub(rf"\s*(</?{BLOCK}\b[^>]*>)\s*", r"\1", html).strip()
-
-
-def template(text, **context):
-    return engines["django"].from_string(text).render(context)
+def render(partial, **context):
+    """One named piece of the briefing page (`{% partialdef %}`), on its own."""
+    return get_template(f"briefing/briefing_detail.html#{partial}").render(context)
 
 
 HOSTILE = "<b>\"Bold\" & 'quoted'</b>"
@@ -130,34 +80,55 @@ def notes(sources):
     return made
 
 
-def test_notes_say_what_the_note_template_said(sources):
-    renderer = NotesRenderer()
-    for note in notes(sources):
-        expected = template(NOTE_TEMPLATE, note=note)
-        assert layout_free(renderer.note(note)) == layout_free(expected), note.key
-        # Only layout differs: every character of text is the template's.
-        assert re.sub(r"\s", "", renderer.note(note)) == re.sub(r"\s", "", expected)
+def test_notes_escape_what_editors_and_sources_wrote(sources):
+    made = notes(sources)
+    for note in made:
+        html = render("note", note=note)
+        assert "<b>" not in html, note.key
+        assert f'<li id="note-{note.number}"' in html
+        assert html.count('<a href="#cite-') == len(note.anchors)
+    fact, disputed, figure, withdrawn, missing, draft = made
+    html = render("note", note=fact)
+    assert "Ms &lt;b&gt;&quot;Bold&quot; &amp; &#x27;quoted&#x27;&lt;/b&gt;, in" in html
+    assert 'href="https://example.org/report?a=1&amp;b=2"' in html
+    html = render("note", note=disputed)
+    assert 'class="note is-disputed is-conflict"' in html
+    assert "<strong>Disputed:</strong> Doubted &lt;b&gt;" in html
+    assert "HK$3,000,000,000</a>" in html  # a figure in conflict, by its value
+    assert "javascript:" not in html  # the original of an undated source: not a link
+    assert "Back to citation 2, place 3 in the text" in html
+    assert "This claim has been withdrawn." in render("note", note=withdrawn)
+    assert "This claim has been withdrawn." in render("note", note=draft)
+    assert "This note is not available." in render("note", note=missing)
 
 
-def test_source_references_grades_and_badges_are_the_includes(sources):
-    renderer = NotesRenderer()
-    for source in sources:
-        source_ref = template('{% include "includes/source_ref.html" %}', source=source)
-        assert renderer.source_ref(source) == source_ref
-        assert renderer.source_ref(source) == source_ref  # made once, given again
-        assert renderer.grade(source) == template(
-            '{% include "includes/grade.html" %}', source=source
-        )
-        row = template(SOURCE_ROW_TEMPLATE, source=source)
-        assert layout_free(renderer.source_row(source)) == layout_free(row)
-    for status in Claim.Status.values:
-        for confidence in ["", *Claim.Confidence.values]:
-            claim = Claim(status=status, confidence=confidence)
-            for conflicts in ([], ["x"]):
-                badges = template(
-                    '{% include "includes/claim_badges.html" %}', claim=claim, conflicts=conflicts
-                )
-                assert renderer.badges(claim, conflicts) == badges
+def test_citations_say_what_readers_should_know_of_the_claim(sources):
+    fact, disputed, figure, withdrawn, missing, draft = notes(sources)
+    html = render("citation", citation=Citation(disputed, "cite-2-1"))
+    assert 'class="cite is-disputed is-conflict"' in html
+    assert 'aria-label="Note 2, disputed, in conflict"' in html
+    html = render("citation", citation=Citation(withdrawn, "cite-4-1"))
+    assert 'class="cite is-unavailable"' in html
+    assert 'aria-label="Note 4, claim withdrawn or unavailable"' in html
+
+
+def test_the_sources_table_names_each_source_with_its_grade(sources):
+    dated, undated, plain = sources
+    html = render("source-row", source=dated)
+    assert "Report &lt;b&gt;" in html
+    assert '<time datetime="2025-07-17">17 Jul 2025</time>' in html
+    assert f"<td>{dated.get_source_type_display()}</td>" in html
+    assert "Grade A</abbr>" in html
+    assert "<td>—</td>" in render("source-row", source=undated)
+
+
+def test_a_piece_marked_once_is_rendered_once_per_page_for_its_values():
+    text = "{% load briefing_tags %}{% for x in items %}{% once x.key %}{{ x.text }}{% endonce %}"
+    text += "{% endfor %}"
+    page = engines["django"].from_string(text)
+    items = [{"key": 1, "text": "a"}, {"key": 1, "text": "b"}, {"key": 2, "text": "c"}]
+    assert page.render({"items": items}) == "aac"
+    assert page.render({"items": items[1:]}) == "bc"  # nothing kept from the page before
 
 
 def page_queries(client, url):

@@ -22,55 +22,16 @@ from django.core.management import call_command, get_commands
 from curation.models import Briefing, Claim, Initiative, Organization, Source
 from curation.publishing import publish
 from tests import factories as f
+from tests.helpers import AXE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(settings.BASE_DIR) / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SEED = Path(settings.BASE_DIR) / "fixtures" / "hk-ai-ecosystem"
 # Screenshots go to test-artifacts/; UPDATE_SCREENSHOTS=1 refreshes the README's in docs/.
 SCREENSHOTS = Path(settings.BASE_DIR) / (
     "docs/screenshots" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else "test-artifacts"
 )
 SCREENSHOT_CLIP = {"x": 0, "y": 0, "width": 1280, "height": 1500}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def unavailable(reason):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an event loop in this thread; Django's ORM, used by the test
-    # fixtures, refuses to run beside one unless told it is safe (it is: nothing else runs).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("Playwright is not installed (pip install -r requirements-dev.txt).")
-    if not CHROMIUM.exists():
-        unavailable("Chromium is missing: apt-get install chromium (or run make browser).")
-    if not AXE.exists():
-        unavailable("axe-core is missing: run make browser to install it into .cache/axe.")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def factory_content():

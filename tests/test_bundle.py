@@ -14,7 +14,7 @@ from curation import resources
 from curation.models import Briefing, Claim, Initiative, Organization, Source, Topic
 from curation.publishing import publish
 from tests import factories
-from tests.test_csv_export import build_content, delete_everything
+from tests.helpers import build_content, delete_everything
 
 pytestmark = pytest.mark.django_db
 

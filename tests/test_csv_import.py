@@ -11,57 +11,9 @@ from django.urls import reverse
 from curation import resources
 from curation.models import Briefing, Claim, Organization, Source, Topic
 from tests import factories
+from tests.helpers import CLAIM_HEADER, claim_row, claims_csv, import_csv, problems
 
 pytestmark = pytest.mark.django_db
-
-CLAIM_HEADER = (
-    "key,statement,source,quote,locator,speaker,kind,initiative,organizations,topics,"
-    "attribute,value,unit,as_of,confidence,confidence_rationale,status,status_note"
-)
-
-
-def import_csv(resource_class, data, **options):
-    dataset = resources.read_csv(data, resource_class.default_file_name())
-    return resource_class(**options).import_data(dataset)
-
-
-def problems(result):
-    return [str(p) for p in result.problems]
-
-
-def claim_row(key="claim-a", **cells):
-    row = {
-        "key": key,
-        "statement": "The scheme is worth HK$3 billion.",
-        "source": "cyberport-release",
-        "quote": "its AI Subsidy Scheme, worth HK$3 billion",
-        "locator": "",
-        "speaker": "",
-        "kind": "figure",
-        "initiative": "",
-        "organizations": "",
-        "topics": "",
-        "attribute": "budget",
-        "value": "3000000000",
-        "unit": "HKD",
-        "as_of": "2024-07-01",
-        "confidence": "high",
-        "confidence_rationale": "The operator says so.",
-        "status": "verified",
-        "status_note": "",
-    }
-    row.update(cells)
-    return ",".join(_quote(row[column]) for column in CLAIM_HEADER.split(","))
-
-
-def _quote(cell):
-    if any(c in cell for c in ',"\n\r'):
-        return '"' + cell.replace('"', '""') + '"'
-    return cell
-
-
-def claims_csv(*rows):
-    return "\n".join([CLAIM_HEADER, *rows]) + "\n"
 
 
 @pytest.fixture

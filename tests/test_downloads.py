@@ -12,7 +12,7 @@ from django.urls import reverse
 from briefing import downloads
 from curation.models import Claim
 from tests import factories
-from tests.test_csv_export import COLUMNS, build_content
+from tests.helpers import COLUMNS, build_content
 
 pytestmark = pytest.mark.django_db
 

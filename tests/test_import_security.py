@@ -17,7 +17,7 @@ from django.urls import reverse
 from curation.limits import CSV_CELL
 from curation.models import Claim, Topic
 from tests import factories
-from tests.test_csv_import import claim_row, claims_csv
+from tests.helpers import claim_row, claims_csv
 
 pytestmark = pytest.mark.django_db
 

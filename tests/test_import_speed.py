@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from curation import resources
 from curation.models import Claim
 from tests import factories
-from tests.test_csv_import import claim_row, claims_csv, import_csv, problems
+from tests.helpers import claim_row, claims_csv, import_csv, problems
 
 pytestmark = pytest.mark.django_db
 

@@ -73,10 +73,10 @@ SECTION_BODIES = {
 
 
 @pytest.mark.parametrize("name", SECTION_BODIES)
-def test_a_hostile_section_body_at_the_limit_is_cooked_in_time(name):
+def test_a_hostile_section_body_at_the_limit_rendering_is_current_in_time(name):
     body = SECTION_BODIES[name](limits.SECTION_BODY)
     assert len(body) <= limits.SECTION_BODY
-    assert finishes(markup.cook, body)
+    assert finishes(markup.render_section, body)
 
 
 def test_other_hostile_markdown_at_the_limit_is_rendered_in_time():
@@ -85,7 +85,7 @@ def test_other_hostile_markdown_at_the_limit_is_rendered_in_time():
 
 def test_thousands_of_citations_in_one_link_all_come_after_it():
     body = "[" + repeat("a [[k]] ", limits.SECTION_BODY - 30) + "](https://example.org/)"
-    parts = markup.cook(body)
+    parts = markup.render_section(body)
     keys = parts[1::2]
     assert len(keys) == body.count("[[k]]")
     assert parts[0].startswith('<p><a href="https://example.org/"')

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from curation import batches
 from curation.models import Briefing
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +63,14 @@ def test_the_seed_pages_are_as_in_their_snapshots(client, seed, django_assert_ma
         elif path.read_bytes() != response.content:
             changed.append(url)
     assert not changed, f"pages differ from their snapshots: {changed}"
+
+
+def test_the_pages_read_the_same_when_lists_are_sent_a_few_values_at_a_time(
+    client, seed, monkeypatch
+):
+    # Lists of values go to the database in batches (`curation.batches`): small ones here, so
+    # that the pages' lists take several.
+    monkeypatch.setattr(batches, "SIZE", 2)
+    for name in ("home", "claims", "claim-figure-in-conflict", "initiative", "organization"):
+        response = client.get(PAGES[name])
+        assert response.content == (SNAPSHOTS / f"{name}.html").read_bytes(), name

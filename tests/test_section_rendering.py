@@ -1,5 +1,5 @@
 """
-A section's Markdown is rendered when it is saved ("cooked", `curation.markup`), its citations
+A section's Markdown is rendered when it is saved (`curation.markup.render_section`), its citations
 left for the page to fill in: the page must read as if the body had been rendered on the spot,
 and a stored rendering that no longer matches its body must never be shown.
 """
@@ -12,19 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from curation import markup
-from curation.apps import recook_stale_sections
+from curation.apps import rerender_stale_sections
 from curation.models import Claim, Section
-from curation.publishing import publish
 from tests import factories as f
+from tests.helpers import published
 
 pytestmark = pytest.mark.django_db
-
-
-def published(*bodies):
-    briefing = f.BriefingFactory()
-    for position, body in enumerate(bodies):
-        f.SectionFactory(briefing=briefing, position=position, title=f"Part {position}", body=body)
-    return publish(briefing)
 
 
 def prose(client, briefing):
@@ -38,9 +31,9 @@ def test_saving_a_section_stores_its_rendering_with_the_citations_left_open():
     section = f.SectionFactory(briefing=briefing, body="The *fund* [[fund]] grew [[ fund ]].")
 
     stored = Section.objects.get(pk=section.pk)
-    assert stored.is_cooked
-    assert stored.cooked_body["version"] == markup.COOK_VERSION
-    assert stored.cooked_body["parts"] == [
+    assert stored.rendering_is_current
+    assert stored.rendering["version"] == markup.RENDERING_VERSION
+    assert stored.rendering["parts"] == [
         "<p>The <em>fund</em> ",
         "fund",
         " grew ",
@@ -83,32 +76,32 @@ def test_a_rendering_by_another_version_of_the_renderer_is_made_again(client, mo
     briefing = published("Text [[fund]].")
     section = briefing.sections.get()
     Section.objects.filter(pk=section.pk).update(
-        cooked_body={**section.cooked_body, "parts": ["<p>Wrong</p>"]}
+        rendering={**section.rendering, "parts": ["<p>Wrong</p>"]}
     )
-    monkeypatch.setattr(markup, "COOK_VERSION", markup.COOK_VERSION + " (next)")
+    monkeypatch.setattr(markup, "RENDERING_VERSION", markup.RENDERING_VERSION + " (next)")
 
     [html] = prose(client, briefing)
     assert "Wrong" not in html and "Text" in html
 
     # `migrate` stores fresh renderings of the stale sections (post_migrate).
-    recook_stale_sections()
+    rerender_stale_sections()
     section.refresh_from_db()
-    assert section.is_cooked
-    assert section.cooked_body["version"] == markup.COOK_VERSION
-    assert "Wrong" not in "".join(section.cooked_body["parts"])
+    assert section.rendering_is_current
+    assert section.rendering["version"] == markup.RENDERING_VERSION
+    assert "Wrong" not in "".join(section.rendering["parts"])
 
 
-def test_recooking_after_migrate_writes_only_stale_sections():
+def test_rendering_again_after_migrate_writes_only_stale_sections():
     f.ClaimFactory(key="fund")
     published("Fresh [[fund]].", "Also fresh.")
     with CaptureQueriesContext(connection) as captured:
-        recook_stale_sections()
+        rerender_stale_sections()
     assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
 
 
 def test_an_editor_cannot_forge_a_citation_marker(client):
     f.ClaimFactory(key="fund")
-    # What a marker looks like while cooking, typed by an editor: plain text, not a citation.
+    # What a marker looks like while rendering, typed by an editor: plain text, not a citation.
     body = "A <sup>cite000000000000000000000000n0</sup> [[fund]] and cite0n1 text."
     briefing = published(body)
 
@@ -168,8 +161,8 @@ def test_a_citation_inside_an_attribute_leaves_no_marker_there(client):
 def test_the_libraries_versions_are_part_of_the_rendering_version():
     from importlib import metadata
 
-    assert f"markdown-it-py {metadata.version('markdown-it-py')}" in markup.COOK_VERSION
-    assert f"nh3 {metadata.version('nh3')}" in markup.COOK_VERSION
+    assert f"markdown-it-py {metadata.version('markdown-it-py')}" in markup.RENDERING_VERSION
+    assert f"nh3 {metadata.version('nh3')}" in markup.RENDERING_VERSION
 
 
 class LinkNesting(HTMLParser):
