@@ -1,8 +1,9 @@
 """
 The benchmarks' data, generated on the fly as CSV bundles (no large files in the repository).
 
-- `synthetic_bundle`: N claims over M sources, in the CSV formats of PRODUCT.md; every quote is
-  a sentence of its source's text, so full validation passes.
+- `synthetic_bundle`: N claims over M sources, in the CSV formats of PRODUCT.md (the columns of
+  `curation.resources`); every quote is a sentence of its source's text, so full validation
+  passes.
 - `scaled_seed`: the seed briefing (fixtures/hk-ai-ecosystem) copied k times: sources, claims,
   organisations, initiatives, contradictions and the briefing's sections (citing the copies), so
   the briefing page has k times the citations, and each copy is about subjects of its own.
@@ -12,6 +13,8 @@ import csv
 import random
 import re
 from pathlib import Path
+
+from curation import resources
 
 SEED = Path(__file__).resolve().parent.parent / "fixtures" / "hk-ai-ecosystem"
 
@@ -75,6 +78,12 @@ def sentence(rng, n):
     return f"Sentence {n}: " + " ".join(words).capitalize() + "."
 
 
+def write_rows(path, resource, rows):
+    """Write `rows` (dicts by column; a missing column is empty) in `resource`'s columns."""
+    columns = resource.columns()
+    write(path, columns, [[row.get(column, "") for column in columns] for row in rows])
+
+
 def synthetic_bundle(directory, claims=10_000, sources=500, seed=8):
     """Write topics, organizations, sources, initiatives (reference data) and claims.csv."""
     rng = random.Random(seed)
@@ -82,15 +91,15 @@ def synthetic_bundle(directory, claims=10_000, sources=500, seed=8):
     directory.mkdir(parents=True, exist_ok=True)
     organizations = [f"org-{n}" for n in range(100)]
     initiatives = [f"initiative-{n}" for n in range(50)]
-    write(
+    write_rows(
         directory / "topics.csv",
-        ["slug", "name", "description"],
-        [[t, t.replace("-", " ").title(), ""] for t in TOPICS],
+        resources.TopicResource,
+        [{"slug": t, "name": t.replace("-", " ").title()} for t in TOPICS],
     )
-    write(
+    write_rows(
         directory / "organizations.csv",
-        ["slug", "name", "kind", "aliases", "website", "description"],
-        [[o, f"Organisation {o}", "company", "", "", ""] for o in organizations],
+        resources.OrganizationResource,
+        [{"slug": o, "name": f"Organisation {o}", "kind": "company"} for o in organizations],
     )
     per_source = -(-claims // sources)
     texts = {}
@@ -99,123 +108,71 @@ def synthetic_bundle(directory, claims=10_000, sources=500, seed=8):
         key = f"source-{n}"
         texts[key] = [sentence(rng, i) for i in range(per_source + 5)]
         source_rows.append(
-            [
-                key,
-                f"Source document {n}",
-                "Example News",
-                "",
-                f"https://example.org/{n}",
-                "news_report",
-                "2025-01-01",
-                "2025-02-01",
-                "B",
-                "",
-                "en",
-                " ".join(texts[key]),
-            ]
+            {
+                "key": key,
+                "title": f"Source document {n}",
+                "publisher": "Example News",
+                "url": f"https://example.org/{n}",
+                "source_type": "news_report",
+                "published_on": "2025-01-01",
+                "retrieved_on": "2025-02-01",
+                "reliability": "B",
+                "language": "en",
+                "text": " ".join(texts[key]),
+            }
         )
-    write(
-        directory / "sources.csv",
-        [
-            "key",
-            "title",
-            "publisher",
-            "author",
-            "url",
-            "source_type",
-            "published_on",
-            "retrieved_on",
-            "reliability",
-            "reliability_note",
-            "language",
-            "text",
-        ],
-        source_rows,
-    )
-    write(
+    write_rows(directory / "sources.csv", resources.SourceResource, source_rows)
+    write_rows(
         directory / "initiatives.csv",
+        resources.InitiativeResource,
         [
-            "slug",
-            "name",
-            "kind",
-            "status",
-            "lead",
-            "partners",
-            "topics",
-            "announced_on",
-            "target",
-            "summary",
-        ],
-        [
-            [
-                i,
-                f"Initiative {i}",
-                "programme",
-                "operational",
-                rng.choice(organizations),
-                rng.choice(organizations),
-                rng.choice(TOPICS),
-                "2024-01-01",
-                "",
-                "A programme.",
-            ]
+            {
+                "slug": i,
+                "name": f"Initiative {i}",
+                "kind": "programme",
+                "status": "operational",
+                "lead": rng.choice(organizations),
+                "partners": rng.choice(organizations),
+                "topics": rng.choice(TOPICS),
+                "announced_on": "2024-01-01",
+                "summary": "A programme.",
+            }
             for i in initiatives
         ],
     )
-    write(directory / "claims.csv", CLAIM_HEADER, claim_rows(rng, claims, sources, texts))
+    write_rows(
+        directory / "claims.csv",
+        resources.ClaimResource,
+        claim_rows(rng, claims, sources, texts),
+    )
     return directory
-
-
-CLAIM_HEADER = [
-    "key",
-    "statement",
-    "source",
-    "quote",
-    "locator",
-    "speaker",
-    "kind",
-    "initiative",
-    "organizations",
-    "topics",
-    "attribute",
-    "value",
-    "unit",
-    "as_of",
-    "confidence",
-    "confidence_rationale",
-    "status",
-    "status_note",
-]
 
 
 def claim_rows(rng, claims, sources, texts):
     rows = []
     for n in range(claims):
         source = f"source-{n % sources}"
-        quote = texts[source][n // sources]
         figure = n % 3 == 0
         rows.append(
-            [
-                f"claim-{n}",
-                f"Claim {n} says what the source says.",
-                source,
-                quote,
-                "para 1",
-                "",
-                "figure" if figure else "fact",
-                f"initiative-{n % 50}",
-                ";".join(sorted({f"org-{n % 100}", f"org-{(n * 7) % 100}"})),
-                ";".join(sorted({TOPICS[n % 8], TOPICS[(n * 3) % 8]})),
-                f"measure_{n % 20}" if figure else "",
-                str(1000 + n) if figure else "",
-                "HKD" if figure else "",
-                "2025-01-01" if figure else "",
-                "high",
-                "The source says so.",
-                "verified",
-                "",
-            ]
+            {
+                "key": f"claim-{n}",
+                "statement": f"Claim {n} says what the source says.",
+                "source": source,
+                "quote": texts[source][n // sources],
+                "locator": "para 1",
+                "kind": "figure" if figure else "fact",
+                "initiative": f"initiative-{n % 50}",
+                "organizations": ";".join(sorted({f"org-{n % 100}", f"org-{(n * 7) % 100}"})),
+                "topics": ";".join(sorted({TOPICS[n % 8], TOPICS[(n * 3) % 8]})),
+                "confidence": "high",
+                "confidence_rationale": "The source says so.",
+                "status": "verified",
+            }
         )
+        if figure:
+            rows[-1].update(
+                attribute=f"measure_{n % 20}", value=str(1000 + n), unit="HKD", as_of="2025-01-01"
+            )
     return rows
 
 

@@ -94,7 +94,7 @@ class PeerClaimResource(resources.ModelResource):
 
     class Meta:
         model = Claim
-        fields = data.CLAIM_HEADER
+        fields = ours.ClaimResource.columns()
         import_id_fields = ["key"]
 
 

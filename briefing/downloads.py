@@ -60,7 +60,9 @@ class Dataset:
     title: str
     description: str
     resource: type
-    columns: dict
+    # What each column means, for the /data/ page; the columns and their order are the
+    # resource's (`export_columns()`).
+    descriptions: dict
 
     def queryset(self):
         return self.resource._meta.model.objects.public()
@@ -186,7 +188,7 @@ def index(request):
             "dataset": dataset,
             "count": dataset.queryset().count(),
             "columns": [
-                (column, dataset.columns.get(column, ""))
+                (column, dataset.descriptions.get(column, ""))
                 for column in dataset.resource.export_columns()
             ],
         }

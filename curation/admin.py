@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import publishing, recovery, resources, workflow
 from .agreement import agreement_for
+from .csv.admin import ImportExportAdmin
 from .models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
 from .recovery import RecoverDeletedAdmin
 
@@ -82,7 +83,7 @@ class VersionedForm(forms.ModelForm):
         return cleaned
 
 
-class EditorialAdmin(RecoverDeletedAdmin, resources.ImportExportAdmin, SimpleHistoryAdmin):
+class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin):
     """Shared behaviour: the stale-edit form, the request on the form, history with revert,
     recovery of deleted rows (`curation.recovery`)."""
 

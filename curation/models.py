@@ -624,6 +624,8 @@ class Claim(VersionedModel):
                 self.quote_start, self.quote_end = match.start, match.end
             except ValidationError as error:
                 errors.update(error.message_dict)
+        # These two are Meta.constraints, which the database enforces, said here with the field
+        # to correct: Django validates a constraint with a query per row, too slow for imports.
         if self.status in self.NOTE_REQUIRED_STATUSES and not self.status_note.strip():
             errors["status_note"] = (
                 f"Say why the claim is {self.get_status_display().lower()}: "

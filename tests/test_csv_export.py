@@ -176,10 +176,10 @@ def test_formulas_behind_white_space_or_in_full_width_are_neutralised_and_round_
         "",
     ],
 )
-def test_restore_undoes_exactly_what_neutralise_added(text):
-    assert resources.restore(resources.neutralise(text)) == text
+def test_unescape_formula_undoes_exactly_what_escape_formula_added(text):
+    assert resources.unescape_formula(resources.escape_formula(text)) == text
 
 
 def test_cells_that_only_look_odd_are_not_prefixed():
     for text in ["'quoted'", "plain = text", "x\uff1d1", "\u00a0plain", " 5 apples", "\u2212 5"]:
-        assert resources.neutralise(text) == text, text
+        assert resources.escape_formula(text) == text, text

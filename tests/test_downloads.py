@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from briefing import downloads
 from curation.models import Claim
 from tests import factories
 from tests.helpers import COLUMNS, build_content
@@ -42,6 +43,11 @@ def test_the_data_page_explains_each_dataset_and_its_columns(client):
     for column in ["confidence_rationale", "conflicts_with", "reliability_note", "partners"]:
         assert f"<code>{column}</code>" in content
     assert "public, max-age=300" in response["Cache-Control"]
+
+
+def test_the_data_page_describes_each_column_of_each_file_and_no_other():
+    for spec in downloads.DATASETS.values():
+        assert list(spec.descriptions) == spec.resource.export_columns(), spec.name
 
 
 @pytest.mark.parametrize("dataset", DATASETS)

@@ -1,0 +1,144 @@
+"""
+Import and export in the admin: the mixin every editorial admin uses (`ImportExportAdmin`), with
+the forms that refuse a file before it is read and keep an upload between the preview and the
+confirmation (`curation.uploads`).
+"""
+
+from django import forms
+from django.contrib import messages as admin_messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+from import_export.admin import ImportExportModelAdmin
+from import_export.forms import ConfirmImportForm, ImportForm
+
+from .. import uploads
+from .files import CSVFile, CsvFileError, decode, max_bytes, too_big_message
+from .problems import ImportProblems
+
+
+class CsvImportForm(ImportForm):
+    """The library's import form, refusing files that are too big or not UTF-8, with why."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > max_bytes():
+            raise ValidationError(too_big_message(upload.name, upload.size))
+        data = b"".join(upload.chunks())
+        upload.seek(0)
+        try:
+            decode(data, upload.name)
+        except CsvFileError as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+
+class ConfirmCsvImportForm(ConfirmImportForm):
+    """The library's confirm form, whose file name must be one `uploads.sign` gave this user."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_import_file_name(self):
+        try:
+            return uploads.unsign(self.cleaned_data["import_file_name"], self.user)
+        except uploads.UploadRefused as refused:
+            raise ValidationError(str(refused)) from None
+
+
+class ImportExportAdmin(ImportExportModelAdmin):
+    """
+    ImportExportModelAdmin with the CSV rules of `curation.csv`: CSV files only, read as
+    `read_csv` reads them, refused with a clear reason when too big or not UTF-8. Each admin
+    lists its resources; resources for another model (sections on the briefing admin,
+    contradictions on the claim admin) are offered for import only.
+
+    Between the preview and the confirmation, the upload is kept as `curation.uploads`
+    describes: bound to the user who sent it, for an hour at most. A file refused at either
+    step shows the reasons the command line shows, as errors, and imports nothing.
+    """
+
+    import_form_class = CsvImportForm
+    confirm_form_class = ConfirmCsvImportForm
+    tmp_storage_class = uploads.UploadStorage
+    formats = [CSVFile]
+    import_formats = [CSVFile]
+    export_formats = [CSVFile]
+
+    def get_export_resource_classes(self, request):
+        return [
+            resource
+            for resource in super().get_export_resource_classes(request)
+            if resource._meta.model is self.model
+        ]
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {**super().get_confirm_form_kwargs(request, import_form), "user": request.user}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if "import_file_name" in initial:
+            initial["import_file_name"] = uploads.sign(initial["import_file_name"], request.user)
+        return initial
+
+    def add_data_read_fail_error_to_form(self, form, error):
+        if not isinstance(error, CsvFileError):
+            return super().add_data_read_fail_error_to_form(form, error)
+        form.add_error("import_file", error.for_file(form.cleaned_data["import_file"].name))
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """
+        The confirmation: import the upload the form names, if it is this user's, then delete
+        it (whatever the outcome: an upload is confirmed once). Unlike the library's, a file
+        refused here is an error message with its reasons, back on the import page.
+        """
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        uploads.sweep()
+        form = self.create_confirm_form(request)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    admin_messages.error(request, error)
+            return self.back_to_import(request)
+        name = form.cleaned_data["original_file_name"]
+        upload = self.get_tmp_storage_class()(name=form.cleaned_data["import_file_name"])
+        try:
+            data = upload.read()
+        except uploads.UploadRefused as refused:
+            admin_messages.error(request, str(refused))
+            return self.back_to_import(request)
+        finally:
+            upload.remove()
+        input_format = self.get_import_formats()[int(form.cleaned_data["format"])]()
+        try:
+            dataset = input_format.create_dataset(data)
+        except CsvFileError as error:
+            admin_messages.error(request, error.for_file(name))
+            return self.back_to_import(request)
+        result = self.process_dataset(dataset, form, request, **kwargs)
+        return self.process_result(result, request)
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        # Refused (all-or-nothing: nothing was saved): the command line's report, line by line.
+        refusals = [e.error for e in result.base_errors if isinstance(e.error, ImportProblems)]
+        if refusals:
+            for refusal in refusals:
+                admin_messages.error(request, str(refusal))
+                for problem in refusal.problems:
+                    admin_messages.error(request, str(problem))
+        else:
+            admin_messages.error(request, "The file cannot be imported, so nothing was imported.")
+        return self.back_to_import(request)
+
+    def back_to_import(self, request):
+        info = self.get_model_info()
+        return redirect(
+            reverse("admin:{}_{}_import".format(*info), current_app=self.admin_site.name)
+        )

@@ -1,0 +1,626 @@
+"""
+The resources: one per CSV file, each declaring its columns in order (`columns`) and what its
+rows need beyond the engine (`engine.CsvResource`).
+
+The columns are the contract of PRODUCT.md ("CSV formats"): the same columns, in the same order,
+for import, export, the editors' bundle (`bundle`) and the public downloads, so an export
+re-imports unchanged. Rows are matched by their key or slug (sections by briefing and position),
+so a re-import updates instead of duplicating, and an unchanged row is reported as skipped. The
+bundle's own files (contradictions, briefings, sections, reviews) are not part of that contract;
+they also carry the review stamps (`ReviewResource`, and the stamp columns of
+`BriefingResource`), which only an import made as the system restores.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db.models import F
+from import_export import fields
+from import_export.instance_loaders import ModelInstanceLoader
+from import_export.results import InvalidRow, RowResult
+
+from .. import publishing, workflow
+from ..agreement import agreement_for
+from ..models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
+from .columns import (
+    CodeWidget,
+    code,
+    decimal,
+    derived,
+    foreign_key,
+    free_text,
+    iso_date,
+    iso_datetime,
+    many_to_many,
+    user_name,
+    whole_number,
+)
+from .engine import CsvResource
+
+
+class TopicResource(CsvResource):
+    slug = code("slug")
+    name = free_text("name")
+    description = free_text("description")
+
+    class Meta:
+        model = Topic
+        use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
+        import_id_fields = ["slug"]
+
+
+class OrganizationResource(CsvResource):
+    slug = code("slug")
+    name = free_text("name")
+    kind = code("kind", Organization.Kind)
+    aliases = free_text("aliases")
+    website = free_text("website")
+    description = free_text("description")
+
+    class Meta:
+        model = Organization
+        use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
+        import_id_fields = ["slug"]
+
+
+class SourceResource(CsvResource):
+    key = code("key")
+    title = free_text("title")
+    publisher = free_text("publisher")
+    author = free_text("author")
+    url = free_text("url")
+    source_type = code("source_type", Source.SourceType)
+    published_on = iso_date("published_on")
+    retrieved_on = iso_date("retrieved_on")
+    reliability = code("reliability", Source.Reliability)
+    reliability_note = free_text("reliability_note")
+    language = code("language")
+    text = free_text("text")
+
+    class Meta:
+        model = Source
+        use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
+        import_id_fields = ["key"]
+
+    def prepare_new_row(self, source):
+        # As `Source.save()`: the hash of the text. (A new source has no claims to relocate.)
+        source.text_sha256 = source.compute_hash()
+
+
+class InitiativeResource(CsvResource):
+    slug = code("slug")
+    name = free_text("name")
+    kind = code("kind", Initiative.Kind)
+    status = code("status", Initiative.Status)
+    lead = foreign_key("lead", Organization, "slug", "organisation")
+    partners = many_to_many("partners", Organization, "slug", "organisation")
+    topics = many_to_many("topics", Topic, "slug", "topic")
+    announced_on = iso_date("announced_on")
+    target = free_text("target")
+    summary = free_text("summary")
+
+    class Meta:
+        model = Initiative
+        use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
+        import_id_fields = ["slug"]
+
+    def get_queryset(self):
+        return Initiative.objects.prefetch_related("partners", "topics")
+
+    def export_queryset(self, queryset=None):
+        return super().export_queryset(queryset).select_related("lead")
+
+
+class ClaimResource(CsvResource):
+    """
+    claims.csv. Exports add `conflicts_with` and `corroborated_by`, derived for the whole export
+    at once by `curation.agreement.agreement_for`; import ignores them.
+
+    When the import is made by a user (the admin passes one), the workflow applies: only a
+    reviewer may set a claim verified, disputed or retracted, and new claims are recorded as
+    created by the importing user. Commands (the seed load) import as the system.
+    """
+
+    key = code("key")
+    statement = free_text("statement")
+    source = foreign_key("source", Source, "key", "source")
+    quote = free_text("quote")
+    locator = free_text("locator")
+    speaker = free_text("speaker")
+    kind = code("kind", Claim.Kind)
+    initiative = foreign_key("initiative", Initiative, "slug", "initiative")
+    organizations = many_to_many("organizations", Organization, "slug", "organisation")
+    topics = many_to_many("topics", Topic, "slug", "topic")
+    attribute = code("attribute")
+    value = decimal("value")
+    unit = free_text("unit")
+    as_of = iso_date("as_of")
+    confidence = code("confidence", Claim.Confidence)
+    confidence_rationale = free_text("confidence_rationale")
+    status = code("status", Claim.Status)
+    status_note = free_text("status_note")
+    conflicts_with = derived("conflicts_with")
+    corroborated_by = derived("corroborated_by")
+
+    class Meta:
+        model = Claim
+        use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
+        import_id_fields = ["key"]
+
+    def __init__(self, candidates=None, **kwargs):
+        super().__init__(**kwargs)
+        self.candidates = candidates
+        self._agreement = {}
+
+    def get_queryset(self):
+        return Claim.objects.prefetch_related("organizations", "topics")
+
+    def prepare_new_row(self, claim):
+        # `Claim.save()` locates the quote on every save; `Claim.clean()` (run on every row by
+        # `full_clean()`) has located it already, against the same source text. Locate it here
+        # only if it has not been (a ValidationError then refuses the file, as save() would).
+        if claim.quote_start is None or claim.quote_end is None:
+            match = claim.locate_quote()
+            claim.quote_start, claim.quote_end = match.start, match.end
+
+    def import_instance(self, instance, row, **kwargs):
+        new = instance.pk is None
+        previous_status = None if new else instance.status
+        reviewed = [f for f in Claim._meta.concrete_fields if f.name in workflow.REVIEWED_FIELDS]
+        before = {f.attname: getattr(instance, f.attname) for f in reviewed}
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        user = kwargs.get("user")
+        if user is not None:
+            if new:
+                instance.created_by = user
+            # The same workflow as the admin form: an editor's change to a public claim goes
+            # back to review; only reviewers set reviewer statuses, never on their own claims.
+            changed = {
+                f.name for f in reviewed if getattr(instance, f.attname) != before[f.attname]
+            }
+            loaded = instance.__dict__.get("_loaded_relations", {})
+            for name in ("organizations", "topics"):
+                field = self.fields[name]
+                if name in loaded and field.column_name in row:
+                    try:
+                        wanted = {obj.pk for obj in field.clean(row)}
+                    except ValueError:
+                        continue  # reported with the row's other problems
+                    if wanted != {obj.pk for obj in loaded[name]}:
+                        changed.add(name)
+            try:
+                workflow.settle_edit(instance, previous_status, changed, user)
+            except PermissionDenied as error:
+                errors.setdefault("status", []).append(str(error))
+        if errors:
+            raise ValidationError(errors)
+
+    def export_queryset(self, queryset=None):
+        queryset = (
+            super()
+            .export_queryset(queryset)
+            .select_related("source", "initiative")
+            .only(*[f.name for f in Claim._meta.concrete_fields], "source__key", "initiative__slug")
+            .prefetch_related("organizations", "topics")
+        )
+        claims = list(queryset)
+        # Derived for the whole export at once: a fixed number of queries, not one per row.
+        self._agreement = agreement_for(claims, self.candidates)
+        return claims
+
+    def dehydrate_conflicts_with(self, claim):
+        agreement = self._agreement.get(claim.pk)
+        return ";".join(agreement.conflict_keys) if agreement else ""
+
+    def dehydrate_corroborated_by(self, claim):
+        agreement = self._agreement.get(claim.pk)
+        return ";".join(agreement.corroboration_keys) if agreement else ""
+
+
+Contradiction = Claim.contradicts.through
+
+
+class ContradictionLoader(ModelInstanceLoader):
+    """Finds a hand-made contradiction by its pair of claims, in either order, from one query."""
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        keys = set()
+        for row in dataset.dict:
+            keys.update(resource.row_identity(row))
+        self.pairs = {}
+        links = Contradiction.objects.filter(from_claim__key__in=keys).values_list(
+            "pk", "from_claim_id", "to_claim_id", "from_claim__key", "to_claim__key"
+        )
+        for pk, from_id, to_id, from_key, to_key in links:
+            self.pairs[(from_key, to_key)] = Contradiction(
+                pk=pk, from_claim_id=from_id, to_claim_id=to_id
+            )
+
+    def get_instance(self, row):
+        return self.pairs.get(self.resource.row_identity(row))
+
+
+class ContradictionResource(CsvResource):
+    """
+    contradictions.csv: pairs of claims an editor linked as contradicting (Claim.contradicts).
+
+    The link is symmetrical: importing (a, b) links both ways, and (b, a) is the same pair. The
+    export writes each pair once, the smaller key first, in key order. `note` is for the people
+    reading the file: it is accepted and not stored, so exports leave it empty.
+    """
+
+    claim = foreign_key("claim", Claim, "key", "claim", attribute="from_claim")
+    contradicts = foreign_key("contradicts", Claim, "key", "claim", attribute="to_claim")
+    note = derived("note")
+
+    class Meta:
+        model = Contradiction
+        import_id_fields = ["claim", "contradicts"]
+        instance_loader_class = ContradictionLoader
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Both columns name claims: one lookup, loaded once.
+        self.fields["contradicts"].widget = self.fields["claim"].widget
+
+    @classmethod
+    def default_file_name(cls):
+        return "contradictions.csv"
+
+    def row_identity(self, row):
+        keys = super().row_identity(row)
+        return tuple(sorted(keys)) if all(keys) else keys
+
+    def identity_label(self, identity):
+        return f"the pair {identity[0]!r}, {identity[1]!r}"
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if instance.from_claim_id is not None and instance.from_claim_id == instance.to_claim_id:
+            raise ValidationError({"to_claim": "A claim cannot contradict itself."})
+        if instance.from_claim_id is None or instance.to_claim_id is None:
+            return
+        first, second = instance.from_claim, instance.to_claim
+        if first.key > second.key:
+            # (b, a) is the pair (a, b): store and compare it one way.
+            instance.from_claim, instance.to_claim = second, first
+
+    def do_instance_save(self, instance, is_create):
+        if is_create:
+            instance.save(force_insert=True)
+            Contradiction.objects.bulk_create(
+                [
+                    Contradiction(
+                        from_claim_id=instance.to_claim_id, to_claim_id=instance.from_claim_id
+                    )
+                ],
+                ignore_conflicts=True,
+            )
+
+    def export_queryset(self, queryset=None):
+        if queryset is None:
+            queryset = self.get_queryset()
+        return (
+            queryset.filter(from_claim__key__lt=F("to_claim__key"))
+            .select_related("from_claim", "to_claim")
+            .only("from_claim__key", "to_claim__key")
+            .order_by("from_claim__key", "to_claim__key")
+        )
+
+    def dehydrate_note(self, link):
+        return ""
+
+
+class ReviewResource(CsvResource):
+    """
+    reviews.csv: a bundle file of ours, not one of the five contract files. The stamps of each
+    claim that claims.csv does not carry: who created it (`created_by`), who last verified,
+    disputed or retracted it (`reviewed_by`) and when (`reviewed_at`, ISO 8601 with offset,
+    exported in UTC). One row per claim, in key order; users by user name (`UserWidget`: a name
+    this instance does not know is recorded as no user, and reported).
+
+    Import stamps claims that exist (in a bundle it comes right after claims.csv); an unknown
+    claim is a row error. The stamps are set with a queryset update, so the claim's version,
+    "updated" time and quote offsets stay as they are, and one history record is written per
+    changed claim. A row whose stamps are those stored is skipped. Only the bundle reads and
+    writes it (`import_bundle`, `export_bundle`, or the `import` command): an import made by a
+    user (as the admin makes them) is refused, since a user must not write who reviewed what.
+    It is not offered in the admin, and the public downloads never name users.
+    """
+
+    claim = fields.Field(attribute="key", column_name="claim", widget=CodeWidget())
+    created_by = user_name("created_by")
+    reviewed_by = user_name("reviewed_by")
+    reviewed_at = iso_datetime("reviewed_at")
+
+    class Meta:
+        model = Claim
+        import_id_fields = ["claim"]
+
+    @classmethod
+    def default_file_name(cls):
+        return "reviews.csv"
+
+    def identity_label(self, identity):
+        return f"claim {identity[0]!r}"
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if kwargs.get("user") is not None:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                "Review stamps are restored from a bundle (import_bundle), never imported by "
+                "a user."
+            )
+        if instance.pk is None and "key" not in errors:
+            errors["key"] = [
+                f"unknown claim {instance.key!r}: no claim has this key."
+                if instance.key
+                else "This field cannot be blank."
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # Only the stamps change, and their cells were checked as they were read.
+        if import_validation_errors:
+            raise ValidationError(import_validation_errors)
+
+    def do_instance_save(self, instance, is_create):
+        Claim.objects.filter(pk=instance.pk).update(
+            created_by=instance.created_by_id,
+            reviewed_by=instance.reviewed_by_id,
+            reviewed_at=instance.reviewed_at,
+        )
+
+    def export_queryset(self, queryset=None):
+        if queryset is None:
+            queryset = self.get_queryset()
+        username = get_user_model().USERNAME_FIELD
+        return (
+            queryset.select_related("created_by", "reviewed_by")
+            .only(
+                "key",
+                "created_by",
+                "reviewed_by",
+                "reviewed_at",
+                f"created_by__{username}",
+                f"reviewed_by__{username}",
+            )
+            .order_by("key")
+        )
+
+
+class BriefingResource(CsvResource):
+    """
+    briefings.csv. A `status` of "published" is not written directly: the briefing is saved as
+    it was (a new one as a draft) and then published through `curation.publishing.publish`, so
+    the citation check runs. Alone (admin, `import`), that happens at the end of the file; in a
+    bundle, after sections.csv has loaded (`apply_status_changes`). Publishing in the admin needs
+    the importing user's permission to publish.
+
+    Stamps: the trailing columns `published_at`, `published_by` (a user name, see `UserWidget`)
+    and `updated_at` (the "Last updated" readers see) are the bundle's own, not the contract's,
+    and optional: a file without them leaves them as they are. Only an import made as the
+    system (`import_bundle`, the `import` command) restores them, at the very end
+    (`restore_stamps`: after publishing, and in a bundle after sections.csv, whose saves touch
+    `updated_at`), with a queryset update. An import by a user (the admin) ignores them: there
+    the stamps are that user's. `updated_at` is restored for a briefing the import created, or
+    whose title, edition date, standfirst, status and sections it left as they were; a briefing
+    whose content the import changed was updated now, and says so to readers.
+    """
+
+    slug = code("slug")
+    title = free_text("title")
+    edition_date = iso_date("edition_date")
+    standfirst = free_text("standfirst")
+    status = code("status", Briefing.Status)
+    published_at = iso_datetime("published_at")
+    published_by = user_name("published_by")
+    updated_at = iso_datetime("updated_at")
+    optional_columns = ("published_at", "published_by", "updated_at")
+    CONTENT = ("title", "edition_date", "standfirst")
+    STAMPS = ("published_at", "published_by_id", "updated_at")
+
+    class Meta:
+        model = Briefing
+        import_id_fields = ["slug"]
+
+    def __init__(self, defer_status=False, **kwargs):
+        super().__init__(**kwargs)
+        self.defer_status = defer_status
+        self.status_changes = []
+        self.stamps = {}
+
+    def import_instance(self, instance, row, **kwargs):
+        stored = instance.status if instance.pk else Briefing.Status.DRAFT
+        before = {name: getattr(instance, name) for name in self.CONTENT + self.STAMPS}
+        super().import_instance(instance, row, **kwargs)
+        if kwargs.get("user") is not None:
+            for name in self.STAMPS:
+                setattr(instance, name, before[name])
+        else:
+            instance._stamps = {
+                name: getattr(instance, name)
+                for name, column in zip(self.STAMPS, self.optional_columns, strict=True)
+                if column in row
+            }
+        wanted = instance.status or stored
+        instance.status = stored
+        instance._content_changed = wanted != stored or any(
+            getattr(instance, name) != before[name] for name in self.CONTENT
+        )
+        user = kwargs.get("user")
+        if (
+            user is not None
+            and stored == Briefing.Status.PUBLISHED
+            and instance._content_changed
+            and not user.has_perm(publishing.PUBLISH_PERMISSION)
+        ):
+            # As in the admin: a change to a published briefing is a publication.
+            raise ValidationError(
+                {"status": "This briefing is published: only a reviewer can change it."}
+            )
+        if wanted != stored:
+            instance._wanted_status = wanted
+            self.status_changes.append((instance, wanted, kwargs.get("row_number")))
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        super().save_instance(instance, is_create, row, **kwargs)
+        stamps = getattr(instance, "_stamps", None)
+        if stamps:
+            self.stamps[instance.pk] = (instance, is_create, stamps)
+
+    def restore_stamps(self, sections_changed=()):
+        """
+        Set the stamps the file gave to the briefings it saved (see the class docstring), after
+        everything else, since saving and publishing stamp the time of the import.
+        `sections_changed`: ids of the briefings whose sections the import saved.
+        """
+        for pk, (briefing, created, stamps) in self.stamps.items():
+            values = dict(stamps)
+            changed = briefing._content_changed or pk in sections_changed
+            if values.get("updated_at") is None or (changed and not created):
+                values.pop("updated_at", None)
+            if values.get("published_at", False) is None and briefing.is_public:
+                values.pop("published_at")  # a published briefing keeps the time it was given
+            if values:
+                Briefing.objects.filter(pk=pk).update(**values)
+        self.stamps = {}
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if getattr(instance, "_wanted_status", None):
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if self.defer_status or result.has_errors() or result.has_validation_errors():
+            return
+        refused = self.apply_status_changes(kwargs.get("user"))
+        for number, error in refused:
+            result.invalid_rows.append(InvalidRow(number=number, validation_error=error, values=()))
+            result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
+        if not refused:
+            self.restore_stamps()
+
+    def apply_status_changes(self, user=None):
+        """Publish or unpublish as the file says: [(row number, ValidationError)] for refusals."""
+        refused = []
+        for briefing, wanted, number in self.status_changes:
+            if briefing.pk is None:
+                continue
+            try:
+                if wanted == Briefing.Status.PUBLISHED:
+                    publishing.publish(briefing, user)
+                else:
+                    publishing.unpublish(briefing, user)
+            except (ValidationError, PermissionDenied) as error:
+                message = " ".join(getattr(error, "messages", [str(error)]))
+                refused.append((number, ValidationError({"status": message})))
+        self.status_changes = []
+        return refused
+
+
+class SectionLoader(ModelInstanceLoader):
+    """Finds a section by (briefing slug, position), loading the file's briefings' sections once."""
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        slugs = {resource.row_identity(row)[0] for row in dataset.dict}
+        self.sections = {}
+        for section in (
+            Section.objects.filter(briefing__slug__in=slugs)
+            .select_related("briefing")
+            .order_by("id")
+        ):
+            self.sections.setdefault((section.briefing.slug, str(section.position)), section)
+
+    def get_instance(self, row):
+        return self.sections.get(self.resource.row_identity(row))
+
+
+class SectionResource(CsvResource):
+    """sections.csv: matched by (briefing, position). A published briefing's sections may only
+    cite public claims."""
+
+    # Bundles written before sections had stored anchors: made from the titles on import.
+    optional_columns = ("anchor",)
+    briefing = foreign_key("briefing", Briefing, "slug", "briefing")
+    position = whole_number("position")
+    title = free_text("title")
+    body = free_text("body")
+    anchor = free_text("anchor")
+
+    class Meta:
+        model = Section
+        import_id_fields = ["briefing", "position"]
+        instance_loader_class = SectionLoader
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Briefings whose sections this import saved (their "last updated" is the import's).
+        self.saved_briefings = set()
+
+    def import_instance(self, instance, row, **kwargs):
+        before = (instance.title, instance.body, instance.anchor) if instance.pk else None
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        user = kwargs.get("user")
+        if (
+            user is not None
+            and instance.briefing_id is not None
+            and instance.briefing.is_public
+            and before != (instance.title, instance.body, instance.anchor)
+            and not user.has_perm(publishing.PUBLISH_PERMISSION)
+        ):
+            errors.setdefault("body", []).append(
+                "The briefing is published: only a reviewer can change its sections."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        super().save_instance(instance, is_create, row, **kwargs)
+        self.saved_briefings.add(instance.briefing_id)
+
+    @classmethod
+    def default_file_name(cls):
+        return "sections.csv"
+
+    def identity_label(self, identity):
+        return f"briefing {identity[0]!r} position {identity[1]}"
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = {}
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if instance.briefing_id and instance.briefing.is_public and "body" not in errors:
+            _, unknown, not_public = publishing.citation_problems([instance.body])
+            if unknown or not_public:
+                errors["body"] = [
+                    "The briefing is published, so its sections may only cite public claims. "
+                    "Not public: " + ", ".join(unknown + not_public)
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+    def export_queryset(self, queryset=None):
+        if queryset is None:
+            queryset = self.get_queryset()
+        return queryset.select_related("briefing").order_by("briefing__slug", "position", "id")
+
+
+# Bundles ----------------------------------------------------------------------------------------
