@@ -4,6 +4,7 @@ The CSV resources and functions, by the names PRODUCT.md and the commands use
 `curation.csv` package, whose docstring says which module does what.
 """
 
+from .csv.briefings import BriefingResource, SectionResource
 from .csv.bundle import BUNDLE, BundleReport, FileSummary, export_bundle, import_bundle
 from .csv.engine import CsvResource
 from .csv.files import (
@@ -18,13 +19,11 @@ from .csv.files import (
 )
 from .csv.problems import ImportProblems, Problem
 from .csv.resources import (
-    BriefingResource,
     ClaimResource,
     ContradictionResource,
     InitiativeResource,
     OrganizationResource,
     ReviewResource,
-    SectionResource,
     SourceResource,
     TopicResource,
 )

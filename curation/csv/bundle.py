@@ -13,17 +13,16 @@ from pathlib import Path
 from django.db import transaction
 from import_export.results import RowResult
 
+from .briefings import BriefingResource, SectionResource
 from .columns import UserWidget
 from .files import CsvFileError, read_csv_file, write_csv
 from .problems import Problem
 from .resources import (
-    BriefingResource,
     ClaimResource,
     ContradictionResource,
     InitiativeResource,
     OrganizationResource,
     ReviewResource,
-    SectionResource,
     SourceResource,
     TopicResource,
 )

@@ -1,0 +1,249 @@
+"""Claims: a statement, the source's own words for it, and how far we trust it."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .. import limits, quotes
+from ..fields import TextField
+from .base import SLUG_HELP, NaturalKeyManager, VersionedModel, VisibleQuerySet
+from .sources import Source
+from .subjects import Initiative, Organization, Topic
+
+
+class ClaimQuerySet(VisibleQuerySet):
+    def public(self):
+        """Claims readers may see in lists, briefings and downloads: verified or disputed."""
+        return self.filter(status__in=Claim.PUBLIC_STATUSES)
+
+    def on_permalink(self):
+        """Claims with a public page: the public ones, and retracted ones with their notice."""
+        return self.filter(status__in=[*Claim.PUBLIC_STATUSES, Claim.Status.RETRACTED])
+
+
+class ClaimManager(NaturalKeyManager.from_queryset(ClaimQuerySet)):
+    key_field = "key"
+
+
+class Claim(VersionedModel):
+    """
+    One thing one source says: a neutral statement, and the verbatim quote that supports it.
+
+    The quote must be found in the source's archived text; `quote_start`/`quote_end` record where
+    (character offsets), so it can be highlighted. Figures carry a structured attribute, value,
+    unit and as-of date, from which agreement and conflict between sources are derived (see
+    `curation.agreement`). Only verified and disputed claims are public.
+    """
+
+    class Kind(models.TextChoices):
+        FACT = "fact", "Fact"
+        FIGURE = "figure", "Figure"
+        FORECAST = "forecast", "Forecast or target"
+        QUOTATION = "quotation", "Quotation or opinion"
+
+    class Confidence(models.TextChoices):
+        HIGH = "high", "High"
+        MODERATE = "moderate", "Moderate"
+        LOW = "low", "Low"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        VERIFIED = "verified", "Verified"
+        DISPUTED = "disputed", "Disputed"
+        RETRACTED = "retracted", "Retracted"
+
+    PUBLIC_STATUSES = (Status.VERIFIED, Status.DISPUTED)
+    # Statuses only a reviewer may set.
+    REVIEW_STATUSES = (Status.VERIFIED, Status.DISPUTED, Status.RETRACTED)
+    NOTE_REQUIRED_STATUSES = (Status.DISPUTED, Status.RETRACTED)
+
+    key = models.SlugField(max_length=80, unique=True, help_text=SLUG_HELP)
+    statement = TextField(
+        max_length=limits.TEXT, help_text="One neutral sentence, in your own words."
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claims")
+    quote = TextField(
+        max_length=limits.TEXT,
+        help_text="The source's own words, copied exactly. Differences of spacing and of "
+        "straight or curly quotes and dashes are ignored; anything else must match.",
+    )
+    quote_start = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    quote_end = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    locator = models.CharField(
+        max_length=200, blank=True, help_text="Where in the source: page, paragraph, table…"
+    )
+    speaker = models.CharField(
+        max_length=300, blank=True, help_text="Who is quoted, with their role, if anyone."
+    )
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.FACT)
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    )
+    organizations = models.ManyToManyField(Organization, blank=True, related_name="claims")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    attribute = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="For figures: what is measured, in snake_case (budget, companies_in_community…). "
+        "Claims with the same subject, attribute and as-of date are compared.",
+    )
+    value = models.DecimalField(
+        max_digits=24,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="A plain number in the unit given: 3000000000 with unit HKD, not 'HK$3bn'.",
+    )
+    unit = models.CharField(max_length=40, blank=True, help_text="HKD, USD, count, percent…")
+    as_of = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The date the figure refers to; for a target, the target date.",
+    )
+    confidence = models.CharField(max_length=10, choices=Confidence, blank=True)
+    confidence_rationale = TextField(max_length=limits.TEXT, blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    status_note = TextField(
+        max_length=limits.TEXT,
+        blank=True,
+        help_text="Why it is disputed or retracted (required for those).",
+    )
+    contradicts = models.ManyToManyField(
+        "self",
+        blank=True,
+        symmetrical=True,
+        help_text="Claims this one contradicts, for statements that are not comparable figures.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(m2m_fields=[organizations, topics, contradicts])
+
+    objects = ClaimManager()
+
+    class Meta:
+        ordering = ["key"]
+        permissions = [("review_claim", "Can verify, dispute and retract claims")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status__in=["disputed", "retracted"]) | ~Q(status_note=""),
+                name="claim_status_note_required",
+                violation_error_message="A disputed or retracted claim needs a status note.",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | ~Q(attribute=""),
+                name="claim_value_needs_attribute",
+                violation_error_message="A value needs an attribute saying what it measures.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["attribute", "as_of"], name="claim_attribute_as_of"),
+            models.Index(fields=["status", "key"], name="claim_status_key"),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    def save(self, *args, **kwargs):
+        # The quote is checked on every save, not only in forms: a quote that is not in the
+        # source cannot be saved, whatever path the save comes from.
+        match = self.locate_quote()
+        self.quote_start, self.quote_end = match.start, match.end
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("briefing:claim-detail", args=[self.key])
+
+    def natural_key(self):
+        return (self.key,)
+
+    @property
+    def is_public(self):
+        return self.status in self.PUBLIC_STATUSES
+
+    @property
+    def has_figure(self):
+        return bool(self.attribute) and self.value is not None
+
+    def locate_quote(self):
+        """Find the quote in the source: the match, or a ValidationError that helps the editor."""
+        match = quotes.locate(self.quote, self.source.normalised_text)
+        if match is None:
+            nearest = quotes.nearest_passage(self.quote, self.source.normalised_text)
+            raise ValidationError(
+                {
+                    "quote": f"Claim {self.key!r}: the quote was not found in source "
+                    f"{self.source.key!r}. Nearest passage in the source: \u201c{nearest}\u201d"
+                }
+            )
+        return match
+
+    def quote_context(self, width=300):
+        """(before, quote, after): the passage of the source around the quote."""
+        if self.quote_start is None:
+            return "", self.quote, ""
+        return quotes.passage_around(self.source.text, self.quote_start, self.quote_end, width)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Kept (not read) to refuse renaming a claim that readers or briefings link to: pages
+        # load hundreds of claims and never look (`_saved`).
+        instance._loaded = (field_names, values)
+        return instance
+
+    def _saved(self, name):
+        """A field's value as it was loaded from the database (None if it was not loaded)."""
+        field_names, values = getattr(self, "_loaded", ((), ()))
+        return values[field_names.index(name)] if name in field_names else None
+
+    def clean(self):
+        errors = {}
+        saved_key = self._saved("key")
+        if self.pk and saved_key and self.key != saved_key:
+            linked = self._saved("status") in (
+                *self.PUBLIC_STATUSES,
+                self.Status.RETRACTED,
+            )
+            if linked or self.citations.exists():
+                errors["key"] = (
+                    f"Claim {saved_key!r} has a public page or is cited by a briefing, so its key "
+                    "cannot change: links to it would break."
+                )
+        if self.source_id is not None and self.quote:
+            try:
+                match = self.locate_quote()
+                self.quote_start, self.quote_end = match.start, match.end
+            except ValidationError as error:
+                errors.update(error.message_dict)
+        # These two are Meta.constraints, which the database enforces, said here with the field
+        # to correct: Django validates a constraint with a query per row, too slow for imports.
+        if self.status in self.NOTE_REQUIRED_STATUSES and not self.status_note.strip():
+            errors["status_note"] = (
+                f"Say why the claim is {self.get_status_display().lower()}: "
+                "a status note is required."
+            )
+        if self.value is not None and not self.attribute:
+            errors["attribute"] = "A value needs an attribute saying what it measures."
+        if self.status in self.PUBLIC_STATUSES and not self.confidence:
+            errors["confidence"] = "Set a confidence before the claim is verified or disputed."
+        if errors:
+            raise ValidationError(errors)
