@@ -19,6 +19,7 @@ from curation.models import PAGE_ID_PREFIXES, PAGE_IDS, Section
 from curation.publishing import publish
 from tests import factories as f
 from tests.forms import admin_form
+from tests.helpers import import_csv, problems
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +174,35 @@ def test_a_bundle_without_anchors_gets_them_from_the_titles(tmp_path):
 
     assert resources.import_bundle(tmp_path).ok
     assert Section.objects.get().anchor == "compute"
+
+
+SECTIONS_HEADER = "briefing,position,title,body,anchor\n"
+
+
+def test_an_import_giving_two_sections_one_anchor_is_refused_on_its_column():
+    briefing = f.BriefingFactory(slug="edition")
+    data = SECTIONS_HEADER + "edition,1,Compute,Text.,compute\nedition,2,Talent,Text.,compute\n"
+
+    result = import_csv(resources.SectionResource, data)
+
+    assert result.has_errors() or result.has_validation_errors()
+    assert any("line 3" in p and "anchor" in p and "compute" in p for p in problems(result)), (
+        problems(result)
+    )
+    assert not briefing.sections.exists()
+
+
+def test_an_import_taking_an_anchor_another_section_has_is_refused_on_its_column():
+    briefing = briefing_with("Compute", published=False)
+    data = SECTIONS_HEADER + f"{briefing.slug},5,Talent,Text.,compute\n"
+
+    result = import_csv(resources.SectionResource, data)
+
+    assert problems(result) == [
+        "sections.csv line 2, column anchor: Another section of this briefing has the anchor "
+        "'compute'."
+    ]
+    assert list(briefing.sections.values_list("title", flat=True)) == ["Compute"]
 
 
 @hypothesis_settings(

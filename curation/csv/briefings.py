@@ -20,6 +20,7 @@ from .columns import (
     whole_number,
 )
 from .engine import CsvResource
+from .files import cell_text, unescape_formula
 
 
 class BriefingResource(CsvResource):
@@ -214,6 +215,30 @@ class SectionResource(CsvResource):
         if errors:
             raise ValidationError(errors)
 
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        # An anchor is unique within its briefing (a constraint the database would refuse with
+        # no line to point at): an anchor given twice in the file is refused on its second line.
+        lines = self.line_numbers(dataset)
+        first_line, self._positions_in_file = {}, {}
+        for number, row in enumerate(dataset.dict, 1):
+            briefing, position = self.row_identity(row)
+            self._positions_in_file.setdefault(briefing, set()).add(position)
+            anchor = unescape_formula(cell_text(row.get("anchor"))).strip()
+            if not (briefing and anchor):
+                continue
+            if (briefing, anchor) in first_line:
+                self._row_problems.setdefault(
+                    number,
+                    (
+                        "anchor",
+                        f"anchor {anchor!r} is also on line {first_line[briefing, anchor]}: "
+                        "each section of a briefing needs an anchor of its own.",
+                    ),
+                )
+            else:
+                first_line[briefing, anchor] = lines[number - 1]
+
     def save_instance(self, instance, is_create, row, **kwargs):
         super().save_instance(instance, is_create, row, **kwargs)
         self.saved_briefings.add(instance.briefing_id)
@@ -231,6 +256,18 @@ class SectionResource(CsvResource):
             super().validate_instance(instance, import_validation_errors, validate_unique)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if instance.anchor and instance.briefing_id and "anchor" not in errors:
+            # Sections this file also imports may be giving up their anchors: not a clash.
+            positions = self._positions_in_file.get(instance.briefing.slug, set())
+            taken = (
+                Section.objects.filter(briefing_id=instance.briefing_id, anchor=instance.anchor)
+                .exclude(pk=instance.pk)
+                .exclude(position__in=[int(p) for p in positions if p.isdigit()])
+            )
+            if taken.exists():
+                errors["anchor"] = [
+                    f"Another section of this briefing has the anchor {instance.anchor!r}."
+                ]
         if instance.briefing_id and instance.briefing.is_public and "body" not in errors:
             _, unknown, not_public = publishing.citation_problems([instance.body])
             if unknown or not_public:
