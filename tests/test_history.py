@@ -1,6 +1,9 @@
 """Nothing an editor does is lost: every change is in the history and can be reverted."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
 from curation.models import Claim
@@ -57,3 +60,10 @@ def test_a_change_can_be_reverted_from_the_history(reviewer_client):
 def test_every_editorial_model_keeps_history(make):
     obj = make()
     assert obj.history.count() == 1
+
+
+def test_every_history_model_is_importable_from_where_it_says_it_lives():
+    # `manage.py shell` imports models by their module, and pickling finds classes the same way.
+    for model in apps.get_app_config("curation").get_models():
+        module = importlib.import_module(model.__module__)
+        assert getattr(module, model.__name__) is model, model

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils import timezone
+from simple_history import models as simple_history
 
 SLUG_HELP = (
     "Letters, numbers, hyphens or underscores. Used in links: keep it stable once published."
@@ -51,3 +52,18 @@ class VisibleQuerySet(models.QuerySet):
     def visible(self, preview=False):
         """What a request may open by URL: `on_permalink()`, or every row in a staff preview."""
         return self.all() if preview else self.on_permalink()
+
+
+class HistoricalRecords(simple_history.HistoricalRecords):
+    """
+    simple_history's history, its models in `curation.models` beside the models they record.
+
+    For a model defined outside `<app>.models` (here, in a module of the package) simple_history
+    gives the history model the app's name as its module, `curation`, where nothing can import
+    it (`manage.py shell` says so, and pickling fails); the package is where they were before
+    the models had modules of their own.
+    """
+
+    def contribute_to_class(self, cls, name):
+        super().contribute_to_class(cls, name)
+        self.module = "curation.models"

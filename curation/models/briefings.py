@@ -9,12 +9,11 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from simple_history.models import HistoricalRecords
 
 from .. import limits, markup
 from ..batches import batches, filter_in
 from ..fields import TextField
-from .base import SLUG_HELP, NaturalKeyManager, VersionedModel, VisibleQuerySet
+from .base import SLUG_HELP, HistoricalRecords, NaturalKeyManager, VersionedModel, VisibleQuerySet
 from .claims import Claim
 
 CITATION = markup.CITATION

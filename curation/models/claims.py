@@ -5,11 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
 
 from .. import limits, quotes
 from ..fields import TextField
-from .base import SLUG_HELP, NaturalKeyManager, VersionedModel, VisibleQuerySet
+from .base import SLUG_HELP, HistoricalRecords, NaturalKeyManager, VersionedModel, VisibleQuerySet
 from .sources import Source
 from .subjects import Initiative, Organization, Topic
 

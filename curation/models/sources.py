@@ -6,11 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
 
 from .. import limits, quotes
 from ..fields import TextField
-from .base import SLUG_HELP, NaturalKeyManager, VersionedModel, VisibleQuerySet
+from .base import SLUG_HELP, HistoricalRecords, NaturalKeyManager, VersionedModel, VisibleQuerySet
 
 
 class SourceQuerySet(VisibleQuerySet):

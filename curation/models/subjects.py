@@ -3,11 +3,10 @@
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from simple_history.models import HistoricalRecords
 
 from .. import limits
 from ..fields import TextField
-from .base import SLUG_HELP, NaturalKeyManager, VersionedModel, VisibleQuerySet
+from .base import SLUG_HELP, HistoricalRecords, NaturalKeyManager, VersionedModel, VisibleQuerySet
 
 
 class TopicQuerySet(models.QuerySet):
