@@ -5,7 +5,7 @@ DATABASE_URL        database (default: a SQLite file in var/); PostgreSQL via po
 DJANGO_SECRET_KEY   required when DJANGO_DEBUG is off
 DJANGO_DEBUG        1/0, true/false (default: off)
 DJANGO_ALLOWED_HOSTS  comma-separated host names (default with debug: localhost names)
-BRIEFING_ALLOW_SELF_REVIEW  1 lets a reviewer verify their own claims (a one-person team)
+BRIEFING_ALLOW_SELF_REVIEW  1 lets a reviewer verify, dispute and retract their own claims
 DJANGO_CLIENT_IP_HEADER  behind a proxy: the header naming the client (see Login throttling)
 CACHE_URL           default: LocMem, per process; redis://host:6379/0 for Redis (shared)
 PAGE_CACHE_MAX_MB   LocMem only: megabytes of pages each worker process may hold (default: 64)

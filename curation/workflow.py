@@ -2,9 +2,9 @@
 The claim workflow and who may do what.
 
 Editors draft claims and submit them for review; only reviewers (holders of the
-`curation.review_claim` permission) verify, dispute and retract, and a reviewer may not verify a
-claim they created unless `BRIEFING_ALLOW_SELF_REVIEW` is on (a one-person team). Disputing and
-retracting need a status note saying why. Who reviewed a claim, and when, is recorded.
+`curation.review_claim` permission) verify, dispute and retract, and a reviewer may not do any of
+the three to a claim they created unless `BRIEFING_ALLOW_SELF_REVIEW` is on (a one-person team).
+Disputing and retracting need a status note saying why. Who reviewed a claim, and when, is recorded.
 """
 
 from django.conf import settings
@@ -33,13 +33,15 @@ def check_transition(claim, new_status, user):
         raise PermissionDenied(
             f"Only reviewers can mark a claim {Claim.Status(new_status).label.lower()}."
         )
+    # Verified, disputed and retracted are each public at once (a retracted claim keeps a page
+    # with its notice): nobody puts their own claim there.
     if (
-        new_status == Claim.Status.VERIFIED
-        and claim.created_by_id is not None
+        claim.created_by_id is not None
         and claim.created_by_id == user.pk
         and not settings.BRIEFING_ALLOW_SELF_REVIEW
     ):
-        raise PermissionDenied(f"You created claim {claim.key!r}; another reviewer must verify it.")
+        verb = {"verified": "verify", "disputed": "dispute", "retracted": "retract"}[new_status]
+        raise PermissionDenied(f"You created claim {claim.key!r}; another reviewer must {verb} it.")
 
 
 def record_review(claim, previous_status, user):

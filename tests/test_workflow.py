@@ -39,6 +39,37 @@ def test_a_reviewer_cannot_verify_a_claim_they_created(reviewer_client, reviewer
     assert claim.reviewed_by is None
 
 
+@pytest.mark.parametrize("action", ["dispute", "retract"])
+def test_a_reviewer_cannot_dispute_or_retract_a_claim_they_created(
+    reviewer_client, reviewer_user, action
+):
+    claim = factories.ClaimFactory(status="verified", created_by=reviewer_user)
+    response = run_action(reviewer_client, action, [claim], apply="1", status_note="Mine.")
+    assert f"another reviewer must {action} it".encode() in response.content
+    claim.refresh_from_db()
+    assert claim.status == "verified"
+
+
+def test_a_reviewer_cannot_create_a_claim_already_disputed(reviewer_client, reviewer_user):
+    # Disputed is public at once: a new claim made disputed would skip review altogether.
+    source = factories.SourceFactory()
+    url = reverse("admin:curation_claim_add")
+    data = admin_form(
+        reviewer_client,
+        url,
+        key="new-claim",
+        statement="The scheme is worth HK$3 billion.",
+        source=str(source.pk),
+        quote="worth HK$3 billion",
+        kind="fact",
+        status="disputed",
+        status_note="Doubted.",
+    )
+    response = reviewer_client.post(url, data)
+    assert b"another reviewer must dispute it" in response.content
+    assert not Claim.objects.filter(key="new-claim").exists()
+
+
 def test_a_setting_lets_a_one_person_team_verify_its_own_claims(reviewer_user, settings):
     settings.BRIEFING_ALLOW_SELF_REVIEW = True
     claim = factories.ClaimFactory(status="in_review", created_by=reviewer_user)

@@ -180,6 +180,14 @@ def test_a_reviewer_cannot_verify_their_own_new_claim_by_import(reviewer_client)
     assert not Claim.objects.filter(key="mine").exists()
 
 
+def test_a_reviewer_cannot_retract_their_own_claim_by_import(reviewer_client, reviewer_user):
+    factories.ClaimFactory(key="c1", status="verified", created_by=reviewer_user)
+    data = claims_csv(status="retracted", status_note="Mine, withdrawn.")
+    preview = import_through_admin(reviewer_client, "claim", "claims.csv", data)
+    assert b"another reviewer must retract it" in preview.content
+    assert Claim.objects.get(key="c1").status == "verified"
+
+
 def test_a_reviewers_import_stamps_the_review(reviewer_client, reviewer_user):
     claim = factories.ClaimFactory(key="c1", status="in_review")
     import_through_admin(reviewer_client, "claim", "claims.csv", claims_csv(status="verified"))
