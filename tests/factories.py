@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from curation.models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
 from curation.roles import ensure_roles
@@ -99,6 +100,11 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     confidence = Claim.Confidence.HIGH
     confidence_rationale = "The scheme's operator says so."
     status = Claim.Status.VERIFIED
+    # Made retracted, a claim stands for one withdrawn after readers saw it (public ones are
+    # stamped by `save()`); a draft retracted before review goes through `workflow.transition`.
+    first_public_at = factory.LazyAttribute(
+        lambda claim: timezone.now() if claim.status == Claim.Status.RETRACTED else None
+    )
 
 
 class BriefingFactory(factory.django.DjangoModelFactory):

@@ -99,7 +99,7 @@ COLUMNS = {
     resources.ContradictionResource: "claim,contradicts,note",
     resources.BriefingResource: "slug,title,edition_date,standfirst,status,published_at,"
     "published_by,updated_at",
-    resources.ReviewResource: "claim,created_by,reviewed_by,reviewed_at",
+    resources.ReviewResource: "claim,created_by,reviewed_by,reviewed_at,first_public_at",
     resources.SectionResource: "briefing,position,title,body,anchor",
 }
 

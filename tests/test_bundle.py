@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from curation import resources
+from curation import resources, workflow
 from curation.models import Briefing, Claim, Initiative, Organization, Source, Topic
 from curation.publishing import publish
 from tests import factories
@@ -281,7 +281,10 @@ def stamped_content(editor, reviewer):
     """A claim created by `editor` and verified by `reviewer`; a briefing they published."""
     claim = factories.ClaimFactory(key="checked", status=Claim.Status.VERIFIED)
     Claim.objects.filter(pk=claim.pk).update(
-        created_by=editor, reviewed_by=reviewer, reviewed_at=REVIEWED_AT
+        created_by=editor,
+        reviewed_by=reviewer,
+        reviewed_at=REVIEWED_AT,
+        first_public_at=REVIEWED_AT,
     )
     factories.ClaimFactory(key="unreviewed", status=Claim.Status.DRAFT)
     briefing = factories.BriefingFactory(slug="stamped", title="Stamped")
@@ -301,9 +304,9 @@ def test_reviews_and_briefing_stamps_round_trip_through_an_empty_database(
     stamped_content(editor_user, reviewer_user)
     resources.export_bundle(tmp_path / "first")
     assert (tmp_path / "first" / "reviews.csv").read_text(encoding="utf-8") == (
-        "claim,created_by,reviewed_by,reviewed_at\n"
-        "checked,eddie,rita,2025-01-02T03:04:05.678901+00:00\n"
-        "unreviewed,,,\n"
+        "claim,created_by,reviewed_by,reviewed_at,first_public_at\n"
+        "checked,eddie,rita,2025-01-02T03:04:05.678901+00:00,2025-01-02T03:04:05.678901+00:00\n"
+        "unreviewed,,,,\n"
     )
     briefings = (tmp_path / "first" / "briefings.csv").read_text(encoding="utf-8")
     assert briefings.splitlines()[0].endswith(",status,published_at,published_by,updated_at")
@@ -440,3 +443,21 @@ def test_an_import_by_a_user_ignores_the_stamp_columns(editor_user, reviewer_use
     result = resources.ReviewResource().import_data(reviews, user=reviewer_user)
     assert result.has_validation_errors()
     assert Claim.objects.get(key="checked").reviewed_by == reviewer_user
+
+
+def test_a_restore_keeps_which_retracted_claims_readers_ever_saw(
+    tmp_path, client, django_assert_max_num_queries
+):
+    reviewer = factories.reviewer(username="rita")
+    seen = factories.ClaimFactory(key="seen", status=Claim.Status.VERIFIED)
+    unseen = factories.ClaimFactory(key="unseen", status=Claim.Status.DRAFT)
+    for claim in (seen, unseen):
+        workflow.transition(claim, Claim.Status.RETRACTED, reviewer, note="Withdrawn.")
+    resources.export_bundle(tmp_path)
+    delete_everything()
+
+    assert resources.import_bundle(tmp_path).ok
+
+    with django_assert_max_num_queries(20):
+        assert client.get("/claims/seen/").status_code == 200
+        assert client.get("/claims/unseen/").status_code == 404

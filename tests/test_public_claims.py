@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from curation import workflow
 from curation.models import Claim
 from tests import factories as f
 
@@ -69,6 +70,34 @@ def test_a_retracted_claim_keeps_its_page_with_the_notice(client):
     assert response.status_code == 200
     assert "This claim has been retracted" in response.content.decode()
     assert "The source corrected itself." in response.content.decode()
+
+
+@pytest.mark.parametrize("status", [Claim.Status.DRAFT, Claim.Status.IN_REVIEW])
+def test_a_claim_retracted_before_readers_saw_it_stays_unreadable(
+    client, reviewer_user, status, django_assert_max_num_queries
+):
+    claim = f.ClaimFactory(key="never-public", status=status, statement="A draft's words.")
+    workflow.transition(claim, Claim.Status.RETRACTED, reviewer_user, note="Dropped.")
+
+    with django_assert_max_num_queries(10):
+        assert client.get("/claims/never-public/").status_code == 404
+    assert "draft&#x27;s words" not in client.get("/claims/?q=draft").content.decode()
+
+
+def test_a_claim_retracted_after_readers_saw_it_keeps_its_notice(
+    client, reviewer_user, django_assert_max_num_queries
+):
+    claim = f.ClaimFactory(key="once-public", status=Claim.Status.IN_REVIEW)
+    editor = f.editor(username="ed")
+    claim.created_by = editor
+    claim.save()
+    workflow.transition(claim, Claim.Status.VERIFIED, reviewer_user)
+    workflow.transition(claim, Claim.Status.RETRACTED, reviewer_user, note="Misread.")
+
+    with django_assert_max_num_queries(10):
+        response = client.get("/claims/once-public/")
+    assert response.status_code == 200
+    assert "Misread." in response.content.decode()
 
 
 @pytest.mark.parametrize("status", [Claim.Status.DRAFT, Claim.Status.IN_REVIEW])

@@ -14,6 +14,7 @@ that contract; they also carry the review stamps (`ReviewResource`, and the stam
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import F
+from django.utils import timezone
 from import_export import fields
 from import_export.instance_loaders import ModelInstanceLoader
 
@@ -159,6 +160,12 @@ class ClaimResource(CsvResource):
         if claim.quote_start is None or claim.quote_end is None:
             match = claim.locate_quote()
             claim.quote_start, claim.quote_end = match.start, match.end
+        # A claim that arrives retracted arrives with its notice: the file says readers saw it (a
+        # bundle's reviews.csv then says when, or that they never did; a user importing a claim
+        # is its creator, and may not retract it, `workflow.check_transition`).
+        if claim.status == Claim.Status.RETRACTED and claim.first_public_at is None:
+            claim.first_public_at = timezone.now()
+        claim.stamp_first_public()
 
     def import_instance(self, instance, row, **kwargs):
         new = instance.pk is None
@@ -318,8 +325,10 @@ class ReviewResource(CsvResource):
     reviews.csv: a bundle file of ours, not one of the five contract files. The stamps of each
     claim that claims.csv does not carry: who created it (`created_by`), who last verified,
     disputed or retracted it (`reviewed_by`) and when (`reviewed_at`, ISO 8601 with offset,
-    exported in UTC). One row per claim, in key order; users by user name (`UserWidget`: a name
-    this instance does not know is recorded as no user, and reported).
+    exported in UTC), and when readers could first see it (`first_public_at`, which keeps a
+    retracted claim's notice page; optional, for bundles written before it). One row per claim,
+    in key order; users by user name (`UserWidget`: a name this instance does not know is
+    recorded as no user, and reported).
 
     Import stamps claims that exist (in a bundle it comes right after claims.csv); an unknown
     claim is a row error. The stamps are set with a queryset update, so the claim's version,
@@ -334,6 +343,10 @@ class ReviewResource(CsvResource):
     created_by = user_name("created_by")
     reviewed_by = user_name("reviewed_by")
     reviewed_at = iso_datetime("reviewed_at")
+    first_public_at = iso_datetime("first_public_at")
+
+    # Bundles written before claims recorded when they were first public.
+    optional_columns = ("first_public_at",)
 
     class Meta:
         model = Claim
@@ -376,6 +389,7 @@ class ReviewResource(CsvResource):
             created_by=instance.created_by_id,
             reviewed_by=instance.reviewed_by_id,
             reviewed_at=instance.reviewed_at,
+            first_public_at=instance.first_public_at,
         )
 
     def export_queryset(self, queryset=None):
@@ -389,6 +403,7 @@ class ReviewResource(CsvResource):
                 "created_by",
                 "reviewed_by",
                 "reviewed_at",
+                "first_public_at",
                 f"created_by__{username}",
                 f"reviewed_by__{username}",
             )

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from .. import limits, quotes
 from ..fields import TextField
@@ -19,8 +20,11 @@ class ClaimQuerySet(VisibleQuerySet):
         return self.filter(status__in=Claim.PUBLIC_STATUSES)
 
     def on_permalink(self):
-        """Claims with a public page: the public ones, and retracted ones with their notice."""
-        return self.filter(status__in=[*Claim.PUBLIC_STATUSES, Claim.Status.RETRACTED])
+        """Claims with a public page: the public ones, and those retracted after they were."""
+        return self.filter(
+            Q(status__in=Claim.PUBLIC_STATUSES)
+            | Q(status=Claim.Status.RETRACTED, first_public_at__isnull=False)
+        )
 
 
 class ClaimManager(NaturalKeyManager.from_queryset(ClaimQuerySet)):
@@ -134,6 +138,9 @@ class Claim(VersionedModel):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When readers could first see it: a retracted claim keeps a page with its notice only if
+    # it was ever public (a draft withdrawn before review stays unreadable).
+    first_public_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords(m2m_fields=[organizations, topics, contradicts])
 
     objects = ClaimManager()
@@ -166,7 +173,13 @@ class Claim(VersionedModel):
         # source cannot be saved, whatever path the save comes from.
         match = self.locate_quote()
         self.quote_start, self.quote_end = match.start, match.end
+        self.stamp_first_public()
         super().save(*args, **kwargs)
+
+    def stamp_first_public(self):
+        """Record when readers could first see it (`first_public_at`), once."""
+        if self.first_public_at is None and self.status in self.PUBLIC_STATUSES:
+            self.first_public_at = timezone.now()
 
     def get_absolute_url(self):
         return reverse("briefing:claim-detail", args=[self.key])
