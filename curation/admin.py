@@ -23,64 +23,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import publishing, recovery, resources, workflow
 from .agreement import agreement_for
 from .csv.admin import ImportExportAdmin
+from .forms import VersionedForm, recent_change_notice
 from .models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
 from .recovery import RecoverDeletedAdmin
 
 admin.site.site_header = "Briefing: editorial workspace"
 admin.site.site_title = "Briefing admin"
 admin.site.index_title = "Sources, claims and briefings"
-
-
-# Lost updates ---------------------------------------------------------------------------------
-
-
-class VersionedForm(forms.ModelForm):
-    """
-    Refuses to save over someone else's change.
-
-    The form carries the version the row had when it was opened; if the row has moved on by the
-    time it is saved, the save is refused with who changed it, instead of silently overwriting.
-    """
-
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    request = None
-    reverting = False
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["loaded_version"].initial = self.instance.version
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.instance.pk:
-            return cleaned
-        model = type(self.instance)
-        current = (
-            model.objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
-        if self.reverting:
-            # A revert restores what editors edit, never what the workflow owns: the status of a
-            # briefing, who reviewed or published and when, the version, stay as they are now.
-            saved = model.objects.get(pk=self.instance.pk)
-            for field in model._meta.concrete_fields:
-                if not field.editable and not field.primary_key:
-                    setattr(self.instance, field.attname, getattr(saved, field.attname))
-            return cleaned
-        loaded = cleaned.get("loaded_version")
-        if current is not None and loaded is not None and loaded != current:
-            last = self.instance.history.select_related("history_user").first()
-            who = last.history_user if last and last.history_user else "someone else"
-            when = last.history_date.strftime("%Y-%m-%d %H:%M") if last else "meanwhile"
-            raise ValidationError(
-                f"This {model._meta.verbose_name} was changed by {who} at {when} since you opened "
-                "it. Your changes were not saved: open it again to see theirs, then redo your edit.",  # noqa: E501
-                code="stale",
-            )
-        return cleaned
 
 
 class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin):
@@ -100,6 +49,14 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
             (form,),
             {"request": request, "reverting": getattr(request, "_reverting", False)},
         )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            obj = self.get_object(request, unquote(object_id))
+            notice = recent_change_notice(obj, request.user) if obj is not None else None
+            if notice:
+                self.message_user(request, notice, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

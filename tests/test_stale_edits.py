@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from curation.models import Briefing, Claim, Initiative, Source
 from tests import factories
@@ -78,3 +79,47 @@ def test_a_briefing_page_opened_before_a_section_changed_elsewhere_is_refused():
     assert b"was changed" in response.content
     section.refresh_from_db()
     assert section.body == "Imported text."
+
+
+def test_a_refused_edit_keeps_the_input_shows_theirs_beside_it_and_saves_when_sent_again(
+    django_assert_max_num_queries,
+):
+    claim = factories.ClaimFactory(statement="The original wording.")
+    url = reverse("admin:curation_claim_change", args=[claim.pk])
+    alice, bob = two_reviewers()
+    bobs_form = admin_form(bob, url, statement="Bob's wording.")
+    assert alice.post(url, admin_form(alice, url, statement="Alice's wording.")).status_code == 302
+    saved_at = claim.history.first().history_date
+
+    with django_assert_max_num_queries(40):
+        refused = bob.post(url, bobs_form)
+
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    # The time as the admin shows times: in the site's time zone, named.
+    assert timezone.localtime(saved_at).strftime("%Y-%m-%d %H:%M HKT") in page
+    assert "Statement: theirs “Alice&#x27;s wording.”, yours “Bob&#x27;s wording.”." in page
+    assert "Bob&#x27;s wording.</textarea>" in page  # the input is kept
+    claim.refresh_from_db()
+    assert claim.statement == "Alice's wording."
+
+    # Having seen theirs, Bob saves again: this time on purpose.
+    again = refused.context["adminform"].form
+    data = {**bobs_form, "loaded_version": again.data["loaded_version"]}
+    assert bob.post(url, data).status_code == 302
+    claim.refresh_from_db()
+    assert claim.statement == "Bob's wording."
+
+
+def test_opening_what_someone_else_saved_minutes_ago_says_so(django_assert_max_num_queries):
+    claim = factories.ClaimFactory()
+    url = reverse("admin:curation_claim_change", args=[claim.pk])
+    alice, bob = two_reviewers()
+    assert alice.post(url, admin_form(alice, url, statement="Alice's wording.")).status_code == 302
+
+    with django_assert_max_num_queries(40):
+        opened_by_bob = bob.get(url).content.decode()
+    opened_by_alice = alice.get(url).content.decode()
+
+    assert "Alice saved this 1 minute ago" in opened_by_bob  # the admin capitalises messages
+    assert "saved this" not in opened_by_alice
