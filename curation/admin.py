@@ -320,10 +320,37 @@ class ClaimAdmin(EditorialAdmin):
     def has_review_permission(self, request):
         return workflow.can_review(request.user)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        claim = self.get_object(request, unquote(object_id)) if request.method == "GET" else None
+        if claim is not None and claim.is_public:
+            self.message_user(request, self.public_claim_notice(request, claim), messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def public_claim_notice(self, request, claim):
+        """What an edit to a public claim does, said before it is made."""
+        titles = [
+            f"“{title}”" for title in claim.citing_briefings().values_list("title", flat=True)
+        ]
+        cited = f", and published briefings cite it ({', '.join(titles)})" if titles else ""
+        notice = f"This claim is {claim.get_status_display().lower()}: readers see it{cited}."
+        if not workflow.can_review(request.user):
+            notice += (
+                " Changing what they see sends it back to review: it leaves the public pages "
+                "until a reviewer verifies it again."
+            )
+        return notice
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if form.original_status in Claim.PUBLIC_STATUSES and obj.status == Claim.Status.IN_REVIEW:
+            self.message_user(
+                request,
+                f"Claim {obj.key!r} went back to review: readers no longer see it, on its page or "
+                "in the notes of the briefings citing it, until a reviewer verifies it again.",
+                messages.WARNING,
+            )
 
     def _transition(self, request, queryset, status, note=""):
         done, refused = [], []

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from curation import workflow
 from curation.models import Claim
+from curation.publishing import publish
 from tests import factories
 from tests.forms import admin_form
 
@@ -165,3 +166,32 @@ def test_an_editor_cannot_change_the_status_of_a_verified_claim(editor_user):
     claim = factories.ClaimFactory(status="verified")
     with pytest.raises(PermissionDenied):
         workflow.transition(claim, "draft", editor_user)
+
+
+def test_an_editor_opening_a_public_claim_is_told_what_an_edit_does(
+    editor_client, django_assert_max_num_queries
+):
+    claim = factories.ClaimFactory(key="fund", status="verified")
+    briefing = factories.BriefingFactory(title="Spring edition")
+    factories.SectionFactory(briefing=briefing, body="It grew [[fund]].")
+    publish(briefing)
+    url = reverse("admin:curation_claim_change", args=[claim.pk])
+
+    with django_assert_max_num_queries(40):
+        page = editor_client.get(url).content.decode()
+
+    assert "This claim is verified: readers see it, and published briefings cite it" in page
+    assert "(“Spring edition”)." in page
+    assert "sends it back to review: it leaves the public pages" in page
+
+
+def test_an_editor_is_told_when_their_edit_took_a_claim_off_the_public_pages(editor_client):
+    claim = factories.ClaimFactory(key="fund", status="verified")
+    url = reverse("admin:curation_claim_change", args=[claim.pk])
+    data = admin_form(editor_client, url, locator="p. 4")
+
+    response = editor_client.post(url, data, follow=True)
+
+    assert "Claim &#x27;fund&#x27; went back to review: readers no longer see it" in (
+        response.content.decode()
+    )

@@ -184,6 +184,12 @@ class Claim(VersionedModel):
     def get_absolute_url(self):
         return reverse("briefing:claim-detail", args=[self.key])
 
+    def citing_briefings(self):
+        """The published briefings whose sections cite it."""
+        from .briefings import Briefing  # briefings.py imports this module
+
+        return Briefing.objects.public().filter(sections__citations__claim=self).distinct()
+
     def natural_key(self):
         return (self.key,)
 
