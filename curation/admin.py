@@ -53,10 +53,14 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
             obj = self.get_object(request, unquote(object_id))
-            notice = recent_change_notice(obj, request.user) if obj is not None else None
-            if notice:
+            for notice in self.opening_notices(request, obj) if obj is not None else ():
                 self.message_user(request, notice, messages.WARNING)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def opening_notices(self, request, obj):
+        """What the user should know as they open `obj` to change it."""
+        notice = recent_change_notice(obj, request.user)
+        return [notice] if notice else []
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -320,11 +324,11 @@ class ClaimAdmin(EditorialAdmin):
     def has_review_permission(self, request):
         return workflow.can_review(request.user)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        claim = self.get_object(request, unquote(object_id)) if request.method == "GET" else None
-        if claim is not None and claim.is_public:
-            self.message_user(request, self.public_claim_notice(request, claim), messages.WARNING)
-        return super().change_view(request, object_id, form_url, extra_context)
+    def opening_notices(self, request, claim):
+        notices = super().opening_notices(request, claim)
+        if claim.is_public:
+            notices.append(self.public_claim_notice(request, claim))
+        return notices
 
     def public_claim_notice(self, request, claim):
         """What an edit to a public claim does, said before it is made."""

@@ -21,6 +21,23 @@ def run_action(client, action, claims, **extra):
     return client.post(CHANGELIST, data, follow=True)
 
 
+def add_claim(client, **fields):
+    """Post the admin's add form for a new claim, `new-claim`, quoting a fresh source."""
+    source = factories.SourceFactory()
+    url = reverse("admin:curation_claim_add")
+    data = admin_form(
+        client,
+        url,
+        key="new-claim",
+        statement="The scheme is worth HK$3 billion.",
+        source=str(source.pk),
+        quote="worth HK$3 billion",
+        kind="fact",
+        **fields,
+    )
+    return client.post(url, data)
+
+
 def test_a_reviewer_verifies_a_claim_and_is_recorded(reviewer_client, reviewer_user, editor_user):
     claim = factories.ClaimFactory(status="in_review", created_by=editor_user)
     response = run_action(reviewer_client, "verify", [claim])
@@ -53,20 +70,7 @@ def test_a_reviewer_cannot_dispute_or_retract_a_claim_they_created(
 
 def test_a_reviewer_cannot_create_a_claim_already_disputed(reviewer_client, reviewer_user):
     # Disputed is public at once: a new claim made disputed would skip review altogether.
-    source = factories.SourceFactory()
-    url = reverse("admin:curation_claim_add")
-    data = admin_form(
-        reviewer_client,
-        url,
-        key="new-claim",
-        statement="The scheme is worth HK$3 billion.",
-        source=str(source.pk),
-        quote="worth HK$3 billion",
-        kind="fact",
-        status="disputed",
-        status_note="Doubted.",
-    )
-    response = reviewer_client.post(url, data)
+    response = add_claim(reviewer_client, status="disputed", status_note="Doubted.")
     assert b"another reviewer must dispute it" in response.content
     assert not Claim.objects.filter(key="new-claim").exists()
 
@@ -99,19 +103,7 @@ def test_an_editor_cannot_verify_through_the_change_form(editor_client):
 
 
 def test_an_editor_can_draft_and_submit_a_claim(editor_client, editor_user):
-    source = factories.SourceFactory()
-    url = reverse("admin:curation_claim_add")
-    data = admin_form(
-        editor_client,
-        url,
-        key="new-claim",
-        statement="The scheme is worth HK$3 billion.",
-        source=str(source.pk),
-        quote="worth HK$3 billion",
-        kind="fact",
-        status="draft",
-    )
-    response = editor_client.post(url, data)
+    response = add_claim(editor_client, status="draft")
     assert response.status_code == 302, response.content.decode()[:3000]
     claim = Claim.objects.get(key="new-claim")
     assert claim.created_by == editor_user
