@@ -36,7 +36,7 @@ Memory bound
 Invalidation: a content "generation"
     Every cached page is stored with the generation it was rendered at, and a page of an older
     generation is a miss. The generation changes ("bumps") when a transaction that wrote to a
-    content table (any curation table but the history tables: claims, sources, initiatives,
+    content table (any curation table but the history and review tables: claims, sources, initiatives,
     organisations, topics, briefings, sections, citations, the many-to-many links) commits: the
     database hook `record_writes` sees every INSERT, UPDATE and DELETE the ORM sends, so
     `save()`, `delete()`, many-to-many changes, `bulk_create`, `bulk_update`, `QuerySet.update`
@@ -196,13 +196,15 @@ _content_tables = None
 
 
 def content_tables():
-    """The tables whose rows public pages show: curation's, but not its history tables."""
+    """The tables whose rows public pages show: curation's, but not its history tables, nor
+    those of review (a proposed change is not live until approved writes it)."""
     global _content_tables
     if _content_tables is None:
         _content_tables = frozenset(
             model._meta.db_table
             for model in apps.get_app_config("curation").get_models(include_auto_created=True)
             if not hasattr(model, "instance_type")  # django-simple-history's historical models
+            and getattr(model, "shown_to_readers", True)  # revisions, review comments
         )
     return _content_tables
 

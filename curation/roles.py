@@ -1,9 +1,11 @@
 """
 The two editorial roles, as groups with permissions.
 
-Editors create and edit everything but never delete, verify or publish. Reviewers can do all an
-editor can, and verify, dispute, retract, publish, delete and recover. The groups are created by
-a data migration (0002_roles); `ensure_roles()` re-creates them where a database was emptied.
+Editors create and edit everything but never delete, verify or publish; their changes to what
+readers see are proposals (`curation.revisions`), which they may follow and comment on.
+Reviewers can do all an editor can, and verify, dispute, retract, approve others' proposals,
+publish, delete and recover. The groups are created by a data migration (0002_roles, and 0009
+for the review permissions); `ensure_roles()` re-creates them where a database was emptied.
 """
 
 EDITORIAL_MODELS = ["topic", "organization", "source", "initiative", "claim", "briefing", "section"]
@@ -11,6 +13,8 @@ HISTORY_MODELS = [f"historical{name}" for name in EDITORIAL_MODELS]
 
 EDITOR = [f"{action}_{model}" for model in EDITORIAL_MODELS for action in ("add", "change", "view")]
 EDITOR += [f"view_{model}" for model in HISTORY_MODELS]
+# Revisions are made and decided through the claim form and the review page, never edited as rows.
+EDITOR += ["view_revision", "view_reviewcomment", "add_reviewcomment"]
 REVIEWER = EDITOR + [f"delete_{model}" for model in EDITORIAL_MODELS]
 REVIEWER += ["review_claim", "publish_briefing"]
 

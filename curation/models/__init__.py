@@ -11,7 +11,8 @@ the admin and django-import-export both validate through the model:
   open by URL by `visible()`, and nowhere else.
 
 Each kind of record has a module: `base` (what they share), `subjects` (topics, organisations,
-initiatives), `sources`, `claims` and `briefings` (with their sections and citations).
+initiatives), `sources`, `claims`, `briefings` (with their sections and citations) and `reviews`
+(proposed changes to public objects, and the review thread).
 """
 
 from .base import SLUG_HELP, NaturalKeyManager, VersionedModel, VisibleQuerySet
@@ -28,6 +29,7 @@ from .briefings import (
     unique_anchor,
 )
 from .claims import Claim
+from .reviews import NotificationSettings, ReviewComment, Revision
 from .sources import Source
 from .subjects import Initiative, Organization, Topic, split_list
 
@@ -42,7 +44,10 @@ __all__ = [
     "Claim",
     "Initiative",
     "NaturalKeyManager",
+    "NotificationSettings",
     "Organization",
+    "ReviewComment",
+    "Revision",
     "Section",
     "Source",
     "Topic",
