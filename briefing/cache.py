@@ -36,8 +36,9 @@ Memory bound
 Invalidation: a content "generation"
     Every cached page is stored with the generation it was rendered at, and a page of an older
     generation is a miss. The generation changes ("bumps") when a transaction that wrote to a
-    content table (any curation table but the history and review tables: claims, sources, initiatives,
-    organisations, topics, briefings, sections, citations, the many-to-many links) commits: the
+    content table (any curation table but the history and review tables: claims, sources,
+    initiatives, organisations, topics, briefings, sections, citations, the many-to-many links)
+    commits: the
     database hook `record_writes` sees every INSERT, UPDATE and DELETE the ORM sends, so
     `save()`, `delete()`, many-to-many changes, `bulk_create`, `bulk_update`, `QuerySet.update`
     and the CSV importer's bulk paths all invalidate, through one mechanism and without a
