@@ -17,5 +17,9 @@ SECTION_BODY = 500_000
 # Every other free text (a claim's statement and quote, notes, summaries, descriptions).
 TEXT = 50_000
 
+# A revision's fields and values as one JSON cell (`base`, `content` in revisions.csv): a source's
+# text with room for JSON's escapes (a line break or a quote is two characters), and other texts.
+REVISION_CONTENT = 2 * SOURCE_TEXT + TEXT
+
 # The longest cell the CSV reader accepts: the longest text any column holds.
-CSV_CELL = max(SOURCE_TEXT, SECTION_BODY, TEXT)
+CSV_CELL = max(SOURCE_TEXT, SECTION_BODY, TEXT, REVISION_CONTENT)

@@ -27,6 +27,7 @@ from .csv.resources import (
     SourceResource,
     TopicResource,
 )
+from .csv.reviews import ReviewCommentResource, RevisionResource
 
 __all__ = [
     "BUNDLE",
@@ -42,7 +43,9 @@ __all__ = [
     "InitiativeResource",
     "OrganizationResource",
     "Problem",
+    "ReviewCommentResource",
     "ReviewResource",
+    "RevisionResource",
     "SectionResource",
     "SourceResource",
     "TopicResource",

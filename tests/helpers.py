@@ -10,9 +10,20 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
 
 from curation import resources
-from curation.models import Briefing, Claim, Initiative, Organization, Source, Topic
+from curation.models import (
+    Briefing,
+    Claim,
+    Initiative,
+    Organization,
+    ReviewComment,
+    Revision,
+    Source,
+    Topic,
+)
 from curation.publishing import publish
 from tests import factories
 
@@ -101,6 +112,9 @@ COLUMNS = {
     "published_by,updated_at",
     resources.ReviewResource: "claim,created_by,reviewed_by,reviewed_at,first_public_at",
     resources.SectionResource: "briefing,position,title,body,anchor",
+    resources.RevisionResource: "key,model,object,author,status,reason,base,content,created_at,"
+    "submitted_at,decided_by,decided_at",
+    resources.ReviewCommentResource: "key,model,object,revision,author,kind,body,created_at",
 }
 
 
@@ -192,9 +206,22 @@ def build_content():
 
 
 def delete_everything():
+    # Revisions and comments name their object by id, not by a foreign key: nothing cascades.
+    ReviewComment.objects.all().delete()
+    Revision.objects.all().delete()
     Briefing.objects.all().delete()
     Claim.objects.all().delete()
     Initiative.objects.all().delete()
     Source.objects.all().delete()
     Organization.objects.all().delete()
     Topic.objects.all().delete()
+
+
+def empty_database():
+    """`flush`: every table emptied, users, groups and history included."""
+    if connection.vendor == "postgresql":
+        # Inside the test's transaction, PostgreSQL refuses to TRUNCATE a table with deferred
+        # foreign-key checks still pending; run them now.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    call_command("flush", interactive=False, verbosity=0)

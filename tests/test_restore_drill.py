@@ -14,7 +14,6 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 
 from curation import resources
@@ -30,6 +29,7 @@ from curation.models import (
 )
 from curation.publishing import publish
 from tests import factories as f
+from tests.helpers import empty_database
 
 pytestmark = pytest.mark.django_db
 
@@ -191,16 +191,6 @@ def build_everything():
     )
     f.SectionFactory(briefing=draft, position=1, title="Pending", body="Soon.[[share]][[formula]]")
     f.SectionFactory(briefing=draft, position=2, title="=Formula title", body="")
-
-
-def empty_database():
-    """`flush`: every table emptied, users, groups and history included."""
-    if connection.vendor == "postgresql":
-        # Inside the test's transaction, PostgreSQL refuses to TRUNCATE a table with deferred
-        # foreign-key checks still pending; run them now.
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    call_command("flush", interactive=False, verbosity=0)
 
 
 def reader_urls():

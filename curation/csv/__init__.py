@@ -7,7 +7,8 @@ CSV import and export of the editorial data, with django-import-export.
 - `engine`: `CsvResource`, the import engine (all-or-nothing, preloaded lookups, bulk writes).
 - `history`: one history record per imported row, written for the whole file at once.
 - `resources`: one resource per file, declaring its columns; `briefings`: those of the
-  briefings and their sections, which only the bundle carries.
+  briefings and their sections, which only the bundle carries; `reviews`: the revisions and
+  review comments, which only the bundle carries too.
 - `bundle`: every file at once, in dependency order (`import_bundle`, `export_bundle`).
 - `admin`: import and export in the admin.
 

@@ -26,6 +26,7 @@ from .resources import (
     SourceResource,
     TopicResource,
 )
+from .reviews import ReviewCommentResource, RevisionResource
 
 # The files of a bundle, in dependency order.
 BUNDLE = [
@@ -38,6 +39,8 @@ BUNDLE = [
     ("contradictions.csv", ContradictionResource),
     ("briefings.csv", BriefingResource),
     ("sections.csv", SectionResource),
+    ("revisions.csv", RevisionResource),
+    ("comments.csv", ReviewCommentResource),
 ]
 
 

@@ -30,8 +30,9 @@ class Progress:
 class Command(BaseCommand):
     help = (
         "Import the CSV files of a bundle directory (topics, organizations, sources, "
-        "initiatives, claims, reviews, contradictions, briefings, sections; any may be absent) "
-        "in dependency order and in one transaction: a bad row anywhere imports nothing."
+        "initiatives, claims, reviews, contradictions, briefings, sections, revisions, "
+        "comments; any may be absent) in dependency order and in one transaction: a bad row "
+        "anywhere imports nothing."
     )
 
     def add_arguments(self, parser):
