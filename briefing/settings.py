@@ -9,6 +9,10 @@ BRIEFING_ALLOW_SELF_REVIEW  1 lets a reviewer verify, dispute and retract their 
 DJANGO_CLIENT_IP_HEADER  behind a proxy: the header naming the client (see Login throttling)
 CACHE_URL           default: LocMem, per process; redis://host:6379/0 for Redis (shared)
 PAGE_CACHE_MAX_MB   LocMem only: megabytes of pages each worker process may hold (default: 64)
+EMAIL_HOST          SMTP server for review emails (default: none, printed to the console);
+                    EMAIL_PORT (587), EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS (1),
+                    EMAIL_TIMEOUT (10 s), DEFAULT_FROM_EMAIL
+SITE_URL            this site's address, for the links in emails (default http://127.0.0.1:8000)
 DATABASE_CONN_MAX_AGE  seconds a process keeps its database connection (default: 60; 0 with
                     debug, as the development server runs each request in a thread of its own)
 """
@@ -273,6 +277,24 @@ BRIEFING_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 1)
 
 # A reviewer may not verify a claim they created, unless a one-person team turns this on.
 BRIEFING_ALLOW_SELF_REVIEW = env_bool("BRIEFING_ALLOW_SELF_REVIEW", False)
+
+# Email: review notifications (curation/notifications.py) ----------------------------------------
+
+# SMTP when EMAIL_HOST is set; otherwise messages are printed to the console (development).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    # A mail server that does not answer is an error in the log, not a hung request.
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "briefing@localhost")
+# The address of this site, for links in emails (sent without a request to take it from).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Import -----------------------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from curation.admin_review import notification_settings
+
 from . import downloads, views
 
 public_patterns = [
@@ -21,6 +23,11 @@ public_patterns = [
 ]
 
 urlpatterns = [
+    path(
+        "admin/notifications/",
+        admin.site.admin_view(notification_settings),
+        name="notification-settings",
+    ),
     path("admin/", admin.site.urls),
     path("", include((public_patterns, "briefing"))),
 ]

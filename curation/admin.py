@@ -5,14 +5,16 @@ Every editorial model gets history with revert (django-simple-history), a stale-
 (`VersionedForm`), and a changelist that costs a fixed number of queries.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
-from django.db.models import Count
-from django.http import Http404
+from django.db.models import Count, Exists, OuterRef
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -20,12 +22,15 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import publishing, recovery, resources, workflow
+from . import publishing, recovery, resources, revisions, workflow
 from .agreement import agreement_for
 from .csv.admin import ImportExportAdmin
-from .forms import VersionedForm, recent_change_notice
-from .models import Briefing, Claim, Initiative, Organization, Section, Source, Topic
+from .forms import VersionedForm, local_time, recent_change_notice
+from .models import Briefing, Claim, Initiative, Organization, Revision, Section, Source, Topic
 from .recovery import RecoverDeletedAdmin
+
+# The review desk (the queue of revisions and their review pages) registers itself.
+from . import admin_review  # noqa: E402, F401  isort: skip
 
 admin.site.site_header = "Briefing: editorial workspace"
 admin.site.site_title = "Briefing admin"
@@ -82,6 +87,11 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
         # Like the change view, a revert runs in one transaction (the form locks the row).
         with transaction.atomic(using=router.db_for_write(self.model)):
             return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def review_link(revision):
+    url = reverse("admin:curation_revision_review", args=[revision.pk])
+    return format_html('<a href="{}">Open its review page</a>.', url)
 
 
 # Topics and organisations -----------------------------------------------------------------------
@@ -175,27 +185,49 @@ class InitiativeAdmin(EditorialAdmin):
 class ClaimForm(VersionedForm):
     """
     The claim form enforces the workflow (`workflow.settle_edit`): who may set which status, and
-    an editor's change to a public claim goes back to review. Changes are judged against the
-    saved row, so a revert from history is held to the same rules as an edit.
+    a change to what readers see of a public claim is proposed (`curation.revisions`), not saved.
+    Changes are judged against the saved row, so a revert from history is held to the same rules
+    as an edit. Opened by someone with an open revision of a public claim, it shows their
+    revision, so they go on editing it.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.current = None
+        self.verdict = "direct"
         if self.instance.pk:
-            self.current = Claim.objects.prefetch_related(
-                "organizations", "topics", "contradicts"
-            ).get(pk=self.instance.pk)
+            self.current = (
+                Claim.objects.select_related("source", "initiative")
+                .prefetch_related("organizations", "topics", "contradicts")
+                .get(pk=self.instance.pk)
+            )
         self.original_status = self.current.status if self.current else None
-        if self.instance.value is not None and "value" in self.fields:
-            # 500000000, not 500000000.000000: the number as the editor typed it.
-            self.initial["value"] = format(self.instance.value.normalize(), "f")
         user = self.request.user if self.request else None
+        self.revision = None
+        if self.current is not None and self.current.has_public_page and not self.reverting:
+            self.revision = revisions.open_revision(self.current, user)
+        if self.revision is not None and not self.is_bound:
+            self.show_revision()
+        if self.initial.get("value") is not None and "value" in self.fields:
+            # 500000000, not 500000000.000000: the number as the editor typed it.
+            self.initial["value"] = format(Decimal(self.initial["value"]).normalize(), "f")
         if "status" in self.fields and user is not None and not workflow.can_review(user):
             allowed = {Claim.Status.DRAFT, Claim.Status.IN_REVIEW, self.original_status}
             self.fields["status"].choices = [
                 (code, label) for code, label in Claim.Status.choices if code in allowed
             ]
+
+    def show_revision(self):
+        """Put the values of the user's open revision in the form, over the live ones."""
+        for name, value in self.revision.content.items():
+            if name not in self.fields:
+                continue
+            decoded = revisions.decode(Claim, name, value)
+            if isinstance(decoded, list):
+                decoded = [obj.pk for obj in decoded]
+            elif isinstance(decoded, models.Model):
+                decoded = decoded.pk
+            self.initial[name] = decoded
 
     def changed_from_saved(self):
         """Names of the reviewed fields whose new values differ from the saved row."""
@@ -219,11 +251,35 @@ class ClaimForm(VersionedForm):
         if user is None or "status" in self._errors:
             return
         try:
-            workflow.settle_edit(
+            self.verdict = workflow.settle_edit(
                 self.instance, self.original_status, self.changed_from_saved(), user
             )
         except PermissionDenied as error:
             self.add_error("status", str(error))
+            return
+        if self.revision is not None and self.verdict == "direct":
+            # Back to the live version: `propose` closes the revision.
+            self.verdict = "revision" if self.instance.status == self.original_status else "direct"
+        submitted = self.revision is not None and self.revision.status == Revision.Status.SUBMITTED
+        if self.verdict == "revision" and submitted and "_submit" not in self.data:
+            self.add_error(
+                None,
+                "Your revision is submitted for review: submit your change again, or withdraw "
+                "the revision on its review page to go on editing it as a draft.",
+            )
+
+    def proposed(self):
+        """The version this form proposes, as a revision holds it."""
+        m2m = {
+            name: self.cleaned_data[name]
+            for name in ("organizations", "topics", "contradicts")
+            if name in self.cleaned_data
+        }
+        return revisions.snapshot(self.instance, m2m)
+
+    def _save_m2m(self):
+        if self.verdict == "direct":  # a proposal's relations are in the revision
+            super()._save_m2m()
 
 
 class StatusNoteForm(forms.Form):
@@ -246,6 +302,7 @@ class ClaimAdmin(EditorialAdmin):
         "status",
         "confidence",
         "initiative",
+        "pending_revision",
     ]
     list_filter = [
         "status",
@@ -268,6 +325,7 @@ class ClaimAdmin(EditorialAdmin):
         "updated_at",
     ]
     actions = ["submit_for_review", "verify", "dispute", "retract"]
+    change_form_template = "curation/claim_change_form.html"
     fieldsets = [
         (None, {"fields": ["key", "statement", "kind", "status", "status_note"]}),
         ("Evidence", {"fields": ["source", "quote", "quote_in_context", "locator", "speaker"]}),
@@ -324,10 +382,24 @@ class ClaimAdmin(EditorialAdmin):
     def has_review_permission(self, request):
         return workflow.can_review(request.user)
 
+    def get_queryset(self, request):
+        # "Pending": whether anyone has an open revision of the claim, in the same query.
+        pending = Revision.objects.open().filter(
+            content_type__app_label="curation",
+            content_type__model="claim",
+            object_id=OuterRef("pk"),
+        )
+        return super().get_queryset(request).annotate(pending=Exists(pending))
+
+    @admin.display(description="pending", boolean=True, ordering="pending")
+    def pending_revision(self, obj):
+        return obj.pending
+
     def opening_notices(self, request, claim):
         notices = super().opening_notices(request, claim)
-        if claim.is_public:
+        if claim.has_public_page:
             notices.append(self.public_claim_notice(request, claim))
+            notices.extend(self.revision_notices(request, claim))
         return notices
 
     def public_claim_notice(self, request, claim):
@@ -336,25 +408,102 @@ class ClaimAdmin(EditorialAdmin):
             f"“{title}”" for title in claim.citing_briefings().values_list("title", flat=True)
         ]
         cited = f", and published briefings cite it ({', '.join(titles)})" if titles else ""
-        notice = f"This claim is {claim.get_status_display().lower()}: readers see it{cited}."
-        if not workflow.can_review(request.user):
-            notice += (
-                " Changing what they see sends it back to review: it leaves the public pages "
-                "until a reviewer verifies it again."
-            )
-        return notice
+        return (
+            f"This claim is {claim.get_status_display().lower()}: readers see it{cited}. "
+            "A change to what they see is saved as a proposal and goes to review; readers keep "
+            "seeing the live version until another reviewer approves it."
+        )
+
+    def revision_notices(self, request, claim):
+        """The open revisions of the claim: the user's own (shown in the form), and others'."""
+        notices = []
+        for revision in revisions.pending(claim):
+            link = review_link(revision)
+            if revision.author_id == request.user.pk:
+                notice = format_html(
+                    "The form shows your proposed revision ({}), not the live version. {}",
+                    revision.get_status_display().lower(),
+                    link,
+                )
+                changed = revisions.conflicts(revision, claim)
+                if changed:
+                    notice = format_html(
+                        "{} Changed on the live claim since you proposed: {}. Check the live "
+                        "values before you save again.",
+                        notice,
+                        ", ".join(changed),
+                    )
+            else:
+                notice = format_html(
+                    "{} has a pending revision of this claim ({}, {}). {}",
+                    revision.author or "Someone",
+                    revision.get_status_display().lower(),
+                    local_time(revision.updated_at),
+                    link,
+                )
+            notices.append(notice)
+        return notices
 
     def save_model(self, request, obj, form, change):
+        if form.verdict == "revision":
+            request._revision = revisions.propose(
+                form.current,
+                form.proposed(),
+                request.user,
+                submit="_submit" in request.POST,
+                reason=f"Revert to {form.instance.version}" if form.reverting else "",
+            )
+            request._proposed = True
+            return
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        if form.original_status in Claim.PUBLIC_STATUSES and obj.status == Claim.Status.IN_REVIEW:
+
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, "_proposed", False):
+            return
+        super().save_related(request, form, formsets, change)
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "_proposed", False):
+            revision = request._revision
+            message = (
+                f"Proposed a change ({', '.join(revision.content)})"
+                if revision is not None
+                else "Proposed no change: the revision matched the live claim and was closed"
+            )
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        if not getattr(request, "_proposed", False):
+            return super().response_change(request, obj)
+        revision = request._revision
+        if revision is None:
             self.message_user(
                 request,
-                f"Claim {obj.key!r} went back to review: readers no longer see it, on its page or "
-                "in the notes of the briefings citing it, until a reviewer verifies it again.",
-                messages.WARNING,
+                f"Nothing to propose: your version of {obj.key!r} is the live one.",
+                messages.INFO,
             )
+            return HttpResponseRedirect(request.path)
+        done = (
+            "submitted for review"
+            if revision.status == Revision.Status.SUBMITTED
+            else "saved as your draft revision (submit it when it is ready)"
+        )
+        self.message_user(
+            request,
+            format_html(
+                "Your change to {} was {}. Readers still see the live version until another "
+                "reviewer approves it. {}",
+                obj.key,
+                done,
+                review_link(revision),
+            ),
+            messages.SUCCESS,
+        )
+        if "_continue" in request.POST and revision.status in Revision.EDITABLE:
+            return HttpResponseRedirect(request.path)
+        return HttpResponseRedirect(reverse("admin:curation_revision_review", args=[revision.pk]))
 
     def _transition(self, request, queryset, status, note=""):
         done, refused = [], []

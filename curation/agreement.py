@@ -106,7 +106,7 @@ def with_links(claims):
     return list(found.values())
 
 
-def agreement_for(claims, candidates=None, links=None):
+def agreement_for(claims, candidates=None, links=None, organizations_of=None):
     """
     Return {claim id: Agreement} for each of `claims`.
 
@@ -118,6 +118,9 @@ def agreement_for(claims, candidates=None, links=None):
 
     `links`, if the caller has read them with the claims (`with_links()`): {claim id: ids of the
     claims linked to it by hand as contradicting it}, for each of `claims`.
+
+    `organizations_of`, to judge a version not saved (a proposed revision): {claim id: the ids of
+    its organisations}, used instead of the saved ones for those claims.
 
     At most four queries for up to `batches.SIZE` claims, however many: the contradictions
     linked by hand (none if `links` is given); the candidate figures and linked claims, as rows
@@ -163,6 +166,7 @@ def agreement_for(claims, candidates=None, links=None):
         organizations.update(
             _organizations([c.pk for c in figures if c.pk not in pool and not c.initiative_id])
         )
+        organizations.update(organizations_of or {})
 
         def subject(pk, initiative_id):
             if initiative_id:

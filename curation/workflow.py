@@ -81,24 +81,34 @@ def settle_edit(claim, previous_status, changed, user):
     `previous_status` is the saved row's (None for a new claim); `changed` names the fields whose
     values differ from the saved row.
 
-    An editor's change to a verified or disputed claim sends it back to review instead of going
-    live; a retracted claim is a reviewer's to change; a status change is checked and stamped.
-    Raises PermissionDenied.
+    Returns "revision" when the edit changes what readers see of a claim with a public page: it
+    is proposed (`curation.revisions`), for everyone, reviewers included, and the live claim
+    stays as it is until another reviewer approves. Otherwise "direct": the edit is saved, a
+    status change checked and stamped. Raises PermissionDenied.
     """
-    reviewer = can_review(user)
     substantive = set(changed) & REVIEWED_FIELDS
-    if not reviewer and substantive and claim.status == previous_status:
-        if previous_status in Claim.PUBLIC_STATUSES:
-            claim.status = Claim.Status.IN_REVIEW
-            return
-        if previous_status == Claim.Status.RETRACTED:
+    saved = Claim(status=previous_status or Claim.Status.DRAFT)
+    saved.first_public_at = claim.first_public_at
+    if substantive and saved.has_public_page:
+        if claim.status == previous_status:
+            return "revision"
+        # A dispute or a retraction comes with its note; anything else readers would see
+        # goes through review on its own.
+        if substantive - {"status_note"}:
             raise PermissionDenied(
-                f"Claim {claim.key!r} is retracted; only a reviewer can change it."
+                f"Claim {claim.key!r} is public: change its status, or what readers see of it, "
+                "but not both at once (a change to what they see goes to review)."
             )
+    if (
+        substantive
+        and claim.status == previous_status == Claim.Status.RETRACTED
+        and not can_review(user)
+    ):
+        raise PermissionDenied(f"Claim {claim.key!r} is retracted; only a reviewer can change it.")
     before = previous_status or Claim.Status.DRAFT
-    if claim.status == before:
-        return
-    probe = Claim(key=claim.key, status=before)
-    probe.created_by_id = claim.created_by_id or (user.pk if previous_status is None else None)
-    check_transition(probe, claim.status, user)
-    record_review(claim, before, user)
+    if claim.status != before:
+        probe = Claim(key=claim.key, status=before)
+        probe.created_by_id = claim.created_by_id or (user.pk if previous_status is None else None)
+        check_transition(probe, claim.status, user)
+        record_review(claim, before, user)
+    return "direct"

@@ -51,7 +51,7 @@ Claim.objects.create(key="standing-claim", statement="The centre opened in 2022.
 briefing = Briefing.objects.create(slug="edition", title="Edition")
 Section.objects.create(briefing=briefing, position=1, title="All", body="Opened.[[standing-claim]]")
 publish(briefing)
-# A reviewer, so the edited claim stays verified and its page stays public for the readers.
+# The claim stays verified and its page public for the readers; the edit is a proposal.
 editor = User.objects.create_user("rita", password="correct horse battery staple", is_staff=True)
 editor.groups.add(Group.objects.get(name="Reviewer"))
 print(Claim.objects.get(key="standing-claim").pk)
@@ -59,8 +59,9 @@ print(Claim.objects.get(key="standing-claim").pk)
 
 CHECK = """
 import json
-from curation.models import Claim, Source
+from curation.models import Claim, Revision, Source
 print(json.dumps({
+    "proposed": [revision.content for revision in Revision.objects.all()],
     "bulk_claims": Claim.objects.filter(key__startswith="bulk-").count(),
     "bulk_sources": Source.objects.filter(key__startswith="bulk-").count(),
     "standing": Claim.objects.get(key="standing-claim").statement,
@@ -332,5 +333,7 @@ def test_a_bulk_import_readers_and_an_editor_at_once_lose_nothing(server, tmp_pa
     after = json.loads(manage(env, "shell", "-c", CHECK).splitlines()[-1])
     assert after["bulk_claims"] == CLAIMS
     assert after["bulk_sources"] == SOURCES
-    assert after["standing"] == "The centre opened in 2022, says the editor."
+    # The edit to a public claim was kept as a proposal; readers kept the live version.
+    assert after["standing"] == "The centre opened in 2022."
+    assert after["proposed"] == [{"statement": "The centre opened in 2022, says the editor."}]
     assert after["claims"] == CLAIMS + 1

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_history_records_each_change_with_its_user(reviewer_client, reviewer_user):
-    claim = factories.ClaimFactory(statement="Original statement.")
+    claim = factories.ClaimFactory(statement="Original statement.", status="in_review")
     url = reverse("admin:curation_claim_change", args=[claim.pk])
     reviewer_client.post(url, admin_form(reviewer_client, url, statement="Edited statement."))
     records = list(claim.history.order_by("history_date"))
@@ -27,7 +27,7 @@ def test_history_records_each_change_with_its_user(reviewer_client, reviewer_use
 
 @pytest.mark.django_db(transaction=True)  # as in production: no test transaction around it
 def test_a_change_can_be_reverted_from_the_history(reviewer_client):
-    claim = factories.ClaimFactory(statement="Original statement.")
+    claim = factories.ClaimFactory(statement="Original statement.", status="in_review")
     url = reverse("admin:curation_claim_change", args=[claim.pk])
     reviewer_client.post(url, admin_form(reviewer_client, url, statement="A mistaken edit."))
     original = claim.history.earliest("history_date")

@@ -737,7 +737,7 @@ def test_a_text_over_the_limit_is_a_row_error_of_an_import():
 def test_text_typed_in_a_browser_round_trips_through_export_and_import(
     reviewer_client, editor_client
 ):
-    claim = f.ClaimFactory(key="c1", status="verified")
+    claim = f.ClaimFactory(key="c1", status="in_review")
     url = reverse("admin:curation_claim_change", args=[claim.pk])
     rationale = "The operator says so.\r\nA second source agrees."
     reviewer_client.post(url, admin_form(reviewer_client, url, confidence_rationale=rationale))

@@ -12,6 +12,11 @@ from tests.forms import admin_form
 pytestmark = pytest.mark.django_db
 
 
+def draft_claim(**fields):
+    """A claim readers do not see yet, so an edit is saved, not proposed (`curation.revisions`)."""
+    return factories.ClaimFactory(status=Claim.Status.IN_REVIEW, **fields)
+
+
 def two_reviewers():
     alice, bob = factories.reviewer(username="alice"), factories.reviewer(username="bob")
     first, second = Client(), Client()
@@ -23,7 +28,7 @@ def two_reviewers():
 @pytest.mark.parametrize(
     ("model", "make", "field", "first_value", "second_value"),
     [
-        (Claim, factories.ClaimFactory, "statement", "Alice's wording.", "Bob's wording."),
+        (Claim, draft_claim, "statement", "Alice's wording.", "Bob's wording."),
         (Source, factories.SourceFactory, "title", "Alice's title", "Bob's title"),
         (Initiative, factories.InitiativeFactory, "summary", "Alice's summary", "Bob's summary"),
         (Briefing, factories.BriefingFactory, "standfirst", "Alice's lede", "Bob's lede"),
@@ -48,7 +53,7 @@ def test_a_stale_edit_is_refused_naming_who_changed_it(
 
 
 def test_an_edit_from_an_up_to_date_form_is_saved(reviewer_client):
-    claim = factories.ClaimFactory()
+    claim = draft_claim()
     url = reverse("admin:curation_claim_change", args=[claim.pk])
     for wording in ["First wording.", "Second wording."]:
         assert (
@@ -84,7 +89,7 @@ def test_a_briefing_page_opened_before_a_section_changed_elsewhere_is_refused():
 def test_a_refused_edit_keeps_the_input_shows_theirs_beside_it_and_saves_when_sent_again(
     django_assert_max_num_queries,
 ):
-    claim = factories.ClaimFactory(statement="The original wording.")
+    claim = draft_claim(statement="The original wording.")
     url = reverse("admin:curation_claim_change", args=[claim.pk])
     alice, bob = two_reviewers()
     bobs_form = admin_form(bob, url, statement="Bob's wording.")
@@ -112,7 +117,7 @@ def test_a_refused_edit_keeps_the_input_shows_theirs_beside_it_and_saves_when_se
 
 
 def test_opening_what_someone_else_saved_minutes_ago_says_so(django_assert_max_num_queries):
-    claim = factories.ClaimFactory()
+    claim = draft_claim()
     url = reverse("admin:curation_claim_change", args=[claim.pk])
     alice, bob = two_reviewers()
     assert alice.post(url, admin_form(alice, url, statement="Alice's wording.")).status_code == 302

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from curation import workflow
-from curation.models import Claim
+from curation.models import Claim, Revision
 from curation.publishing import publish
 from tests import factories
 from tests.forms import admin_form
@@ -112,15 +112,21 @@ def test_an_editor_can_draft_and_submit_a_claim(editor_client, editor_user):
     assert claim.status == "in_review"
 
 
-def test_an_editors_change_to_a_verified_claim_goes_back_to_review(editor_client):
-    claim = factories.ClaimFactory(status="verified")
+def test_an_editors_change_to_a_verified_claim_is_proposed_and_the_claim_stays_live(
+    editor_client, editor_user
+):
+    claim = factories.ClaimFactory(status="verified", statement="The live statement.")
     url = reverse("admin:curation_claim_change", args=[claim.pk])
     data = admin_form(editor_client, url, statement="A reworded statement.")
-    response = editor_client.post(url, data)
+    response = editor_client.post(url, {**data, "_submit": "Submit for review"})
     assert response.status_code == 302
     claim.refresh_from_db()
-    assert claim.statement == "A reworded statement."
-    assert claim.status == "in_review"
+    assert (claim.statement, claim.status) == ("The live statement.", "verified")
+    revision = Revision.objects.get()
+    assert revision.author == editor_user
+    assert revision.status == Revision.Status.SUBMITTED
+    assert revision.content == {"statement": "A reworded statement."}
+    assert revision.base == {"statement": "The live statement."}
 
 
 def test_disputing_asks_for_a_note_then_records_it(reviewer_client, reviewer_user):
@@ -174,16 +180,22 @@ def test_an_editor_opening_a_public_claim_is_told_what_an_edit_does(
 
     assert "This claim is verified: readers see it, and published briefings cite it" in page
     assert "(“Spring edition”)." in page
-    assert "sends it back to review: it leaves the public pages" in page
+    assert "saved as a proposal and goes to review; readers keep seeing the live version" in page
 
 
-def test_an_editor_is_told_when_their_edit_took_a_claim_off_the_public_pages(editor_client):
+def test_an_editor_is_told_their_edit_waits_for_review_while_readers_keep_the_live_claim(
+    editor_client,
+):
     claim = factories.ClaimFactory(key="fund", status="verified")
     url = reverse("admin:curation_claim_change", args=[claim.pk])
     data = admin_form(editor_client, url, locator="p. 4")
 
-    response = editor_client.post(url, data, follow=True)
+    response = editor_client.post(url, {**data, "_submit": "Submit for review"}, follow=True)
 
-    assert "Claim &#x27;fund&#x27; went back to review: readers no longer see it" in (
-        response.content.decode()
+    page = response.content.decode()
+    assert (
+        "Your change to fund was submitted for review. Readers still see the live version" in page
+    )
+    assert response.redirect_chain[-1][0] == reverse(
+        "admin:curation_revision_review", args=[Revision.objects.get().pk]
     )

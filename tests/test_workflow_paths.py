@@ -7,12 +7,13 @@ import csv
 import io
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from curation import publishing, workflow
-from curation.models import Briefing, Claim
+from curation import publishing, resources, revisions, workflow
+from curation.models import Briefing, Claim, Revision
 from curation.resources import ClaimResource
 from tests import factories
 from tests.forms import admin_form
@@ -57,20 +58,20 @@ def claims_csv(**changes):
 # Reverting from history ------------------------------------------------------------------------
 
 
-def test_an_editor_reverting_to_a_verified_version_sends_it_to_review(editor_client):
+def test_an_editors_revert_of_a_public_claim_is_a_proposal(editor_client, editor_user):
     claim = factories.ClaimFactory(statement="Original.", status="verified")
-    url = reverse("admin:curation_claim_change", args=[claim.pk])
-    editor_client.post(url, admin_form(editor_client, url, statement="Edited by an editor."))
-    claim.refresh_from_db()
-    assert claim.status == "in_review"
     first = claim.history.earliest("history_date")
+    claim.statement = "Reviewed since."
+    claim.save()
     response = editor_client.post(
         revert_url(claim, first), admin_form(editor_client, revert_url(claim, first))
     )
+    assert response.status_code == 302
     claim.refresh_from_db()
-    assert claim.status == "in_review"
-    # "verified" is not a status an editor may choose: the revert form refuses it.
-    assert b"errors field-status" in response.content
+    assert (claim.statement, claim.status) == ("Reviewed since.", "verified")
+    revision = Revision.objects.get(author=editor_user)
+    assert revision.content == {"statement": "Original."}
+    assert revision.reason.startswith("Revert to")
 
 
 def test_an_editor_cannot_unretract_a_claim_by_reverting(editor_client, reviewer_user):
@@ -115,50 +116,97 @@ def test_a_revert_never_restores_publication(editor_client, reviewer_user):
     assert Client().get("/briefings/edition/").status_code == 404
 
 
-def test_a_reviewer_revert_keeps_the_review_stamps_of_now(reviewer_client, reviewer_user):
+def test_a_reviewers_revert_of_a_public_claim_waits_for_another_reviewer(
+    reviewer_client, reviewer_user
+):
     claim = factories.ClaimFactory(statement="Original.", status="in_review")
     url = reverse("admin:curation_claim_change", args=[claim.pk])
     reviewer_client.post(url, admin_form(reviewer_client, url, statement="Second."))
-    workflow.transition(Claim.objects.get(pk=claim.pk), "verified", factories.reviewer())
+    colleague = factories.reviewer()
+    workflow.transition(Claim.objects.get(pk=claim.pk), "verified", colleague)
     first = claim.history.earliest("history_date")
     reviewer_client.post(
         revert_url(claim, first),
         admin_form(reviewer_client, revert_url(claim, first), status="verified"),
     )
     claim.refresh_from_db()
-    assert claim.statement == "Original."
-    assert claim.reviewed_by is not None and claim.reviewed_at is not None
+    assert claim.statement == "Second."
+    assert claim.reviewed_by == colleague
+    revision = Revision.objects.get(author=reviewer_user)
+    assert revision.content == {"statement": "Original."}
+    revisions.submit(revision, reviewer_user)
+    with pytest.raises(PermissionDenied):
+        revisions.approve(revision, reviewer_user)
 
 
 # The change form ------------------------------------------------------------------------------
 
 
-def test_an_editor_changing_a_reviewers_fields_sends_the_claim_to_review(editor_client):
+def test_an_editor_changing_a_reviewers_fields_proposes_the_change(editor_client):
     claim = factories.ClaimFactory(status="disputed", status_note="Reviewer's reason.")
     url = reverse("admin:curation_claim_change", args=[claim.pk])
     editor_client.post(url, admin_form(editor_client, url, confidence="low"))
     claim.refresh_from_db()
-    assert (claim.status, claim.confidence) == ("in_review", "low")
+    assert (claim.status, claim.confidence) == ("disputed", "high")
+    assert Revision.objects.get().content == {"confidence": "low"}
 
 
-def test_an_editor_cannot_edit_a_retracted_claim(editor_client, reviewer_user):
+def test_an_editors_edit_of_a_claim_retracted_after_it_was_public_is_a_proposal(
+    editor_client, reviewer_user
+):
     claim = factories.ClaimFactory(status="verified")
     workflow.transition(claim, "retracted", reviewer_user, note="Wrong.")
+    url = reverse("admin:curation_claim_change", args=[claim.pk])
+    editor_client.post(url, admin_form(editor_client, url, statement="Rewritten."))
+    claim.refresh_from_db()
+    assert claim.statement != "Rewritten."
+    assert Revision.objects.get().content == {"statement": "Rewritten."}
+
+
+def test_an_editor_cannot_edit_a_claim_retracted_before_it_was_public(editor_client):
+    claim = factories.ClaimFactory(status="retracted", status_note="Wrong.", first_public_at=None)
     url = reverse("admin:curation_claim_change", args=[claim.pk])
     response = editor_client.post(url, admin_form(editor_client, url, statement="Rewritten."))
     assert b"only a reviewer can change it" in response.content
     claim.refresh_from_db()
     assert claim.statement != "Rewritten."
+    assert not Revision.objects.exists()
 
 
 # CSV import through the admin ---------------------------------------------------------------
 
 
-def test_an_editors_import_of_a_verified_claim_sends_it_to_review(editor_client):
+def test_an_editors_import_of_a_verified_claim_submits_a_revision(
+    editor_client, editor_user, reviewer_user, mailoutbox, django_capture_on_commit_callbacks
+):
     claim = factories.ClaimFactory(key="c1", statement="Reviewed.", status="verified")
-    import_through_admin(editor_client, "claim", "claims.csv", claims_csv(statement="Changed."))
+    data = claims_csv(statement="Changed.")
+    preview = upload(editor_client, "claim", "claims.csv", data)
+    assert not Revision.objects.exists()  # the preview is a dry run
+    form = preview.context["confirm_form"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            reverse("admin:curation_claim_process_import"),
+            {name: form.initial[name] for name in form.fields},
+            follow=True,
+        )
+    assert "1 change(s) to public claims were submitted for review" in response.content.decode()
     claim.refresh_from_db()
-    assert (claim.statement, claim.status) == ("Changed.", "in_review")
+    assert (claim.statement, claim.status) == ("Reviewed.", "verified")
+    revision = Revision.objects.get()
+    assert (revision.author, revision.status) == (editor_user, Revision.Status.SUBMITTED)
+    assert revision.content == {"statement": "Changed."}
+    assert [m.to for m in mailoutbox] == [[reviewer_user.email]]
+
+
+def test_a_system_import_of_a_public_claim_writes_it_live():
+    factories.ClaimFactory(key="c1", statement="Reviewed.", status="verified")
+    result = ClaimResource().import_data(
+        resources.read_csv(claims_csv(statement="Changed."), "claims.csv")
+    )
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert Claim.objects.get(key="c1").statement == "Changed."
+    assert not Revision.objects.exists()
 
 
 def test_an_editor_cannot_unverify_a_claim_by_import(editor_client):

@@ -125,6 +125,14 @@ class ImportExportAdmin(ImportExportModelAdmin):
 
     def process_result(self, result, request):
         if not (result.has_errors() or result.has_validation_errors()):
+            proposals = getattr(result, "proposals", 0)
+            if proposals:
+                admin_messages.warning(
+                    request,
+                    f"{proposals} change(s) to public claims were submitted for review as your "
+                    "revisions; readers still see the live versions until another reviewer "
+                    "approves them.",
+                )
             return super().process_result(result, request)
         # Refused (all-or-nothing: nothing was saved): the command line's report, line by line.
         refusals = [e.error for e in result.base_errors if isinstance(e.error, ImportProblems)]

@@ -18,7 +18,7 @@ from django.utils import timezone
 from import_export import fields
 from import_export.instance_loaders import ModelInstanceLoader
 
-from .. import workflow
+from .. import revisions, workflow
 from ..agreement import agreement_for
 from ..models import Claim, Initiative, Organization, Source, Topic
 from .columns import (
@@ -115,8 +115,10 @@ class ClaimResource(CsvResource):
     at once by `curation.agreement.agreement_for`; import ignores them.
 
     When the import is made by a user (the admin passes one), the workflow applies: only a
-    reviewer may set a claim verified, disputed or retracted, and new claims are recorded as
-    created by the importing user. Commands (the seed load) import as the system.
+    reviewer may set a claim verified, disputed or retracted, new claims are recorded as
+    created by the importing user, and a row that changes what readers see of a public claim
+    is submitted for review as the user's revision (`curation.revisions`), leaving the live
+    claim as it is; `proposals` counts them. Commands (the seed load) import as the system.
     """
 
     key = code("key")
@@ -149,6 +151,13 @@ class ClaimResource(CsvResource):
         super().__init__(**kwargs)
         self.candidates = candidates
         self._agreement = {}
+        self.proposals = 0
+
+    def import_data(self, dataset, *args, **kwargs):
+        self.proposals = 0
+        result = super().import_data(dataset, *args, **kwargs)
+        result.proposals = self.proposals
+        return result
 
     def get_queryset(self):
         return Claim.objects.prefetch_related("organizations", "topics")
@@ -197,11 +206,39 @@ class ClaimResource(CsvResource):
                     if wanted != {obj.pk for obj in loaded[name]}:
                         changed.add(name)
             try:
-                workflow.settle_edit(instance, previous_status, changed, user)
+                verdict = workflow.settle_edit(instance, previous_status, changed, user)
             except PermissionDenied as error:
                 errors.setdefault("status", []).append(str(error))
+            else:
+                if verdict == "revision" and not errors:
+                    instance._proposed_m2m = {
+                        name: self.fields[name].clean(row)
+                        for name in ("organizations", "topics")
+                        if self.fields[name].column_name in row
+                    }
         if errors:
             raise ValidationError(errors)
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        proposed_m2m = instance.__dict__.get("_proposed_m2m")
+        if proposed_m2m is None:
+            super().save_instance(instance, is_create, row, **kwargs)
+            return
+        # A change to a public claim: the user's revision, submitted; the claim stays as it is.
+        live = Claim.objects.select_related("source", "initiative").get(pk=instance.pk)
+        file_name = kwargs.get("file_name") or self.default_file_name()
+        revisions.propose(
+            live,
+            revisions.snapshot(instance, proposed_m2m),
+            kwargs["user"],
+            submit=True,
+            reason=f"Imported from {file_name}",
+        )
+        self.proposals += 1
+
+    def save_m2m(self, instance, row, **kwargs):
+        if "_proposed_m2m" not in instance.__dict__:
+            super().save_m2m(instance, row, **kwargs)
 
     def export_queryset(self, queryset=None):
         queryset = (

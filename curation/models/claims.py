@@ -198,6 +198,13 @@ class Claim(VersionedModel):
         return self.status in self.PUBLIC_STATUSES
 
     @property
+    def has_public_page(self):
+        """Readers can open it: public, or retracted after it was (`on_permalink()`)."""
+        return self.is_public or (
+            self.status == self.Status.RETRACTED and self.first_public_at is not None
+        )
+
+    @property
     def has_figure(self):
         return bool(self.attribute) and self.value is not None
 

@@ -93,6 +93,8 @@ class Revision(VersionedModel):
         ]
 
     def __str__(self):
+        if self.content_type_id is None:
+            return "Revision"
         return f"Revision of {self.content_type.model} {self.object_label} by {self.author}"
 
     @property

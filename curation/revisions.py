@@ -1,0 +1,383 @@
+"""
+The live version stays live: a change to what readers see waits for a second pair of eyes.
+
+An edit to a live claim (one with a public page: verified, disputed, or retracted after it was
+public) that touches a field a reviewer vouched for (`workflow.REVIEWED_FIELDS`) is not written
+to the claim. It is kept as its author's open `Revision`: the changed fields, their live values
+when proposed (`base`), and the proposed values (`content`), each in the cell convention of the
+CSV files (related rows by natural key, numbers as text, ISO dates). Readers, the briefing's
+notes, `/data/` and search read the claim row, so they keep the live version until a reviewer
+other than the author approves the revision; `approve()` then writes it in one transaction, and
+the page cache turns over once, on commit.
+
+One open revision per object and author; the author edits it until they submit it. A reviewer
+approves, requests changes (a private comment), disputes (approves, then marks the claim
+disputed with a public note) or retracts (the live claim, with a public note). Approval is
+refused if a field it changes was changed on the live claim since it was proposed: the author
+saves the revision again, having seen the live value. Every step is an entry in the object's
+review thread (`ReviewComment`), in the admin's "Recent actions", and an email
+(`curation.notifications`).
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import notifications, workflow
+from .models import Claim, ReviewComment, Revision
+
+# The fields a revision may carry, per model, in the order the review page shows them.
+REVIEWED = {
+    Claim: [
+        "statement", "quote", "locator", "speaker", "source", "kind", "initiative",
+        "organizations", "topics", "attribute", "value", "unit", "as_of", "confidence",
+        "confidence_rationale", "status_note", "contradicts",
+    ],
+}  # fmt: skip
+
+
+def is_live(obj):
+    """Whether readers see `obj` as saved, so that a change to it needs review."""
+    return isinstance(obj, Claim) and obj.has_public_page
+
+
+# Values as revisions hold them ------------------------------------------------------------------
+
+
+def natural_key(obj):
+    return obj.natural_key()[0]
+
+
+def encode(obj, name, related=None):
+    """The value of field `name` of `obj` as a revision holds it (`related`: an M2M's objects)."""
+    field = type(obj)._meta.get_field(name)
+    if field.many_to_many:
+        objects = related if related is not None else getattr(obj, name).all()
+        return sorted(natural_key(o) for o in objects)
+    value = getattr(obj, name)
+    if field.many_to_one:
+        return natural_key(value) if value is not None else None
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj, m2m=None):
+    """{field: value} of every reviewed field of `obj`; `m2m` gives related objects by name."""
+    m2m = m2m or {}
+    return {name: encode(obj, name, m2m.get(name)) for name in REVIEWED[type(obj)]}
+
+
+def decode(model, name, value):
+    """The model value of a revision's value: related objects for keys, a Decimal, a date."""
+    field = model._meta.get_field(name)
+    if field.is_relation:
+        related = field.related_model
+        key_field = related.objects.key_field
+        if field.many_to_many:
+            found = list(related.objects.filter(**{f"{key_field}__in": value or []}))
+            missing = set(value or []) - {natural_key(o) for o in found}
+            if missing:
+                raise ValidationError({name: f"Unknown: {', '.join(sorted(missing))}."})
+            return found
+        if value in (None, ""):
+            return None
+        try:
+            return related.objects.get_by_natural_key(value)
+        except related.DoesNotExist:
+            raise ValidationError({name: f"Unknown: {value}."}) from None
+    if value in (None, "") and field.null:
+        return None
+    if field.get_internal_type() == "DecimalField":
+        return Decimal(value)
+    if field.get_internal_type() == "DateField":
+        return date.fromisoformat(value)
+    return value
+
+
+def as_object(live, content):
+    """(a copy of `live` with the proposed values set, {m2m name: proposed objects})."""
+    model = type(live)
+    proposed = model.objects.get(pk=live.pk)  # a fresh row: the key-rename check reads it
+    m2m = {}
+    for name, value in content.items():
+        decoded = decode(model, name, value)
+        if model._meta.get_field(name).many_to_many:
+            m2m[name] = decoded
+        else:
+            setattr(proposed, name, decoded)
+    return proposed, m2m
+
+
+def validate(proposed, m2m):
+    """Raise ValidationError if the proposed version could not be saved."""
+    proposed.full_clean()
+    if proposed in m2m.get("contradicts", ()):
+        raise ValidationError({"contradicts": "A claim cannot contradict itself."})
+
+
+def conflicts(revision, live):
+    """The fields the revision changes that changed on the live object since it was proposed."""
+    now = snapshot(live)
+    return [name for name, value in revision.base.items() if now.get(name) != value]
+
+
+def open_revision(obj, user):
+    """`user`'s open revision of `obj`, or None."""
+    if user is None or obj.pk is None:
+        return None
+    return Revision.objects.open().for_object(obj).filter(author=user).first()
+
+
+def pending(obj):
+    """Every open revision of `obj`, with its author."""
+    return Revision.objects.open().for_object(obj).select_related("author")
+
+
+# What people do -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def propose(live, proposed, user, submit=False, reason=""):
+    """
+    Make `proposed` ({field: value} of the whole reviewed version, as `snapshot()` gives) the
+    content of `user`'s open revision of `live`: the fields that differ from the live version.
+    If none differ, the revision is closed. Returns the revision (None if there is none).
+    """
+    revision = (
+        Revision.objects.select_for_update().open().for_object(live).filter(author=user).first()
+    )
+    if revision is not None and revision.status == Revision.Status.SUBMITTED and not submit:
+        raise ValidationError(
+            "Your revision is submitted for review: withdraw it on its review page to change it."
+        )
+    now = snapshot(live)
+    content = {name: value for name, value in proposed.items() if value != now[name]}
+    if not content:
+        if revision is not None:
+            _decide(revision, Revision.Status.CLOSED, None)
+            revision.save()
+        return None
+    validate(*as_object(live, content))
+    if revision is None:
+        revision = Revision(target=live, author=user)
+    # Based on the live version as it is now: whoever saves has seen it (the form shows
+    # the live value of a field changed since; see `conflicts`).
+    revision.base = {name: now[name] for name in content}
+    revision.content = content
+    revision.reason = reason[:300]
+    if submit and revision.status != Revision.Status.SUBMITTED:
+        revision.status = Revision.Status.SUBMITTED
+        revision.submitted_at = timezone.now()
+        revision.save()
+        _record(revision, user, ReviewComment.Kind.SUBMITTED, reason)
+        notifications.notify("submitted", revision, user)
+    else:
+        revision.save()
+    return revision
+
+
+def _decide(revision, status, user):
+    revision.status = status
+    revision.decided_by = user
+    revision.decided_at = timezone.now()
+
+
+def _record(revision, user, kind, body=""):
+    """An entry in the object's review thread, and in the admin's Recent actions."""
+    comment = ReviewComment.objects.create(
+        content_type=revision.content_type,
+        object_id=revision.object_id,
+        revision=revision,
+        author=user,
+        kind=kind,
+        body=body,
+    )
+    target = revision.target
+    if user is not None and target is not None:
+        message = ReviewComment.Kind(kind).label
+        fields = ", ".join(revision.content)
+        LogEntry.objects.log_actions(
+            user_id=user.pk,
+            queryset=[target],
+            action_flag=CHANGE,
+            change_message=f"{message} (revision of {fields})" if fields else message,
+            single_object=True,
+        )
+    return comment
+
+
+def _lock(revision, reviewer, seen_version, allowed=(Revision.Status.SUBMITTED,)):
+    """The revision, locked, after the checks every decision shares."""
+    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    if not workflow.can_review(reviewer):
+        raise PermissionDenied("Only reviewers decide on revisions.")
+    if revision.status not in allowed:
+        raise ValidationError(f"This revision is {revision.get_status_display().lower()}.")
+    if seen_version is not None and revision.version != int(seen_version):
+        raise ValidationError(
+            "The revision changed since you opened it: read it again before you decide."
+        )
+    return revision
+
+
+def check_not_author(revision, user):
+    if (
+        revision.author_id is not None
+        and revision.author_id == user.pk
+        and not settings.BRIEFING_ALLOW_SELF_REVIEW
+    ):
+        raise PermissionDenied("You proposed this revision; another reviewer must approve it.")
+
+
+@transaction.atomic
+def approve(revision, reviewer, seen_version=None, comment="", kind=None):
+    """Write the revision to the live object, in one transaction. Returns the object."""
+    revision = _lock(revision, reviewer, seen_version)
+    check_not_author(revision, reviewer)
+    model = revision.content_type.model_class()
+    live = model.objects.select_for_update().get(pk=revision.object_id)
+    changed_since = conflicts(revision, live)
+    if changed_since:
+        raise ValidationError(
+            "Changed on the live version since this was proposed: "
+            f"{', '.join(changed_since)}. The author must save the revision again, having "
+            "seen the live values."
+        )
+    obj, m2m = as_object(live, revision.content)
+    validate(obj, m2m)
+    author = revision.author or "someone"
+    obj._history_user = reviewer
+    obj._change_reason = f"Revision by {author} approved by {reviewer}"
+    if isinstance(obj, Claim):
+        obj.reviewed_by, obj.reviewed_at = reviewer, timezone.now()
+    obj.save()
+    partners = set()
+    for name, objects in m2m.items():
+        if name == "contradicts":
+            before = set(obj.contradicts.values_list("pk", flat=True))
+            partners = before ^ {o.pk for o in objects}
+        getattr(obj, name).set(objects)
+    # A hand-made contradiction is a change to both claims: each partner gets a record.
+    for partner in Claim.objects.filter(pk__in=partners).select_related("source"):
+        partner._history_user = reviewer
+        partner._change_reason = f"Contradiction with {obj.key} changed by an approved revision"
+        partner.save()
+    _decide(revision, Revision.Status.APPROVED, reviewer)
+    revision.save()
+    _record(revision, reviewer, kind or ReviewComment.Kind.APPROVED, comment)
+    notifications.notify(kind or "approved", revision, reviewer, comment)
+    return obj
+
+
+@transaction.atomic
+def dispute(revision, reviewer, note, seen_version=None):
+    """Approve the revision, then mark the claim disputed, with `note` shown to readers."""
+    claim = approve(revision, reviewer, seen_version, note, kind=ReviewComment.Kind.DISPUTED)
+    claim._history_user = reviewer
+    return workflow.transition(claim, Claim.Status.DISPUTED, reviewer, note)
+
+
+@transaction.atomic
+def retract(revision, reviewer, note, seen_version=None):
+    """Retract the live claim, with `note` shown to readers; the revision is closed."""
+    revision = _lock(revision, reviewer, seen_version)
+    check_not_author(revision, reviewer)
+    claim = Claim.objects.select_for_update().get(pk=revision.object_id)
+    claim._history_user = reviewer
+    workflow.transition(claim, Claim.Status.RETRACTED, reviewer, note)
+    _decide(revision, Revision.Status.CLOSED, reviewer)
+    revision.save()
+    _record(revision, reviewer, ReviewComment.Kind.RETRACTED, note)
+    notifications.notify("retracted", revision, reviewer, note)
+    return claim
+
+
+@transaction.atomic
+def request_changes(revision, reviewer, comment, seen_version=None):
+    """Send the revision back to its author with a private comment; nothing public changes."""
+    if not comment.strip():
+        raise ValidationError("Say what should change: the comment goes to the author.")
+    revision = _lock(revision, reviewer, seen_version)
+    revision.status = Revision.Status.CHANGES_REQUESTED
+    revision.save()
+    _record(revision, reviewer, ReviewComment.Kind.CHANGES_REQUESTED, comment)
+    notifications.notify("changes_requested", revision, reviewer, comment)
+    return revision
+
+
+@transaction.atomic
+def withdraw(revision, user):
+    """The author takes a submitted revision back, to edit it."""
+    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    if revision.author_id != user.pk:
+        raise PermissionDenied("Only its author withdraws a revision.")
+    if revision.status != Revision.Status.SUBMITTED:
+        raise ValidationError("Only a submitted revision can be withdrawn.")
+    revision.status = Revision.Status.DRAFT
+    revision.save()
+    _record(revision, user, ReviewComment.Kind.WITHDRAWN)
+    return revision
+
+
+@transaction.atomic
+def submit(revision, user):
+    """The author submits their draft revision for review."""
+    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    if revision.author_id != user.pk:
+        raise PermissionDenied("Only its author submits a revision.")
+    if revision.status not in Revision.EDITABLE:
+        raise ValidationError(f"This revision is {revision.get_status_display().lower()}.")
+    revision.status = Revision.Status.SUBMITTED
+    revision.submitted_at = timezone.now()
+    revision.save()
+    _record(revision, user, ReviewComment.Kind.SUBMITTED)
+    notifications.notify("submitted", revision, user)
+    return revision
+
+
+@transaction.atomic
+def discard(revision, user):
+    """The author drops their revision; the thread keeps it."""
+    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    if revision.author_id != user.pk:
+        raise PermissionDenied("Only its author discards a revision.")
+    if not revision.is_open:
+        raise ValidationError(f"This revision is {revision.get_status_display().lower()}.")
+    _decide(revision, Revision.Status.CLOSED, user)
+    revision.save()
+    _record(revision, user, ReviewComment.Kind.WITHDRAWN, "Discarded")
+    return revision
+
+
+def comment(obj, user, body, revision=None):
+    """A reply in the review thread of `obj`."""
+    if not body.strip():
+        raise ValidationError("Write a comment first.")
+    return ReviewComment.objects.create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        revision=revision,
+        author=user,
+        kind=ReviewComment.Kind.COMMENT,
+        body=body,
+    )
+
+
+def thread(obj):
+    """The review thread of `obj`, oldest first."""
+    return (
+        ReviewComment.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+        )
+        .select_related("author", "revision")
+        .order_by("created_at", "id")
+    )
