@@ -137,6 +137,12 @@ def open_revision(obj, user):
     return Revision.objects.open().for_object(obj).filter(author=user).first()
 
 
+def proposed_version(live, user):
+    """The whole reviewed version `user` proposes for `live`: live, with their open revision."""
+    revision = open_revision(live, user)
+    return {**snapshot(live), **(revision.content if revision is not None else {})}
+
+
 def pending(obj):
     """Every open revision of `obj`, with its author."""
     return Revision.objects.open().for_object(obj).select_related("author")

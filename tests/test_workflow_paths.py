@@ -282,3 +282,48 @@ def test_a_retracted_claims_page_does_not_link_to_a_source_readers_cannot_open(r
     assert page.status_code == 200
     assert Client().get(f"/sources/{claim.source.key}/").status_code == 404
     assert f"/sources/{claim.source.key}/".encode() not in page.content
+
+
+def test_an_editors_contradictions_import_between_public_claims_waits_for_review(
+    editor_client, editor_user, reviewer_user
+):
+    first = factories.ClaimFactory(key="a-claim", status="verified")
+    second = factories.ClaimFactory(key="b-claim", status="verified")
+    data = b"claim,contradicts,note\na-claim,b-claim,They disagree.\n"
+    preview = upload(editor_client, "claim", "contradictions.csv", data, resource="1")
+    form = preview.context["confirm_form"]
+    response = editor_client.post(
+        reverse("admin:curation_claim_process_import"),
+        {name: form.initial[name] for name in form.fields},
+        follow=True,
+    )
+    assert "1 change(s) to public claims were submitted for review" in response.content.decode()
+    assert not first.contradicts.exists() and not second.contradicts.exists()
+    revision = Revision.objects.get()
+    assert (revision.object_id, revision.content) == (first.pk, {"contradicts": ["b-claim"]})
+
+    revisions.approve(revision, reviewer_user)
+    assert list(second.contradicts.all()) == [first]
+    assert second.history.first().history_user == reviewer_user
+
+
+def test_an_editors_contradictions_import_between_drafts_is_recorded(editor_client, editor_user):
+    first = factories.ClaimFactory(key="a-claim", status="draft")
+    factories.ClaimFactory(key="b-claim", status="draft")
+    data = b"claim,contradicts,note\nb-claim,a-claim,\n"
+    import_through_admin(editor_client, "claim", "contradictions.csv", data, resource="1")
+    assert [c.key for c in first.contradicts.all()] == ["b-claim"]
+    assert not Revision.objects.exists()
+    assert first.history.first().history_user == editor_user
+
+
+def test_a_reviewers_import_rewriting_their_own_verified_claim_is_a_revision(
+    reviewer_client, reviewer_user
+):
+    claim = factories.ClaimFactory(key="c1", statement="Verified by a colleague.")
+    claim.created_by = reviewer_user
+    claim.save()
+    import_through_admin(reviewer_client, "claim", "claims.csv", claims_csv(statement="Mine."))
+    claim.refresh_from_db()
+    assert (claim.statement, claim.status) == ("Verified by a colleague.", "verified")
+    assert Revision.objects.get().content == {"statement": "Mine."}

@@ -126,6 +126,8 @@ class CsvResource(resources.ModelResource):
         self._unrecorded = []
         self._queued_result = None
         self._queued_results = []
+        # Rows that became a user's revision of a public object instead of a change to it.
+        self.proposals = 0
         # Read once: the history descriptor builds a new manager class on every access.
         self._history_manager = history_manager(self._meta.model)
 
@@ -215,6 +217,7 @@ class CsvResource(resources.ModelResource):
                 self.get_error_result_class()(ImportProblems(file_name, result.problems))
             )
             return result
+        self.proposals = 0
         result = super().import_data(
             dataset,
             dry_run=dry_run,
@@ -224,6 +227,7 @@ class CsvResource(resources.ModelResource):
             rollback_on_validation_errors=rollback_on_validation_errors or self.all_or_nothing,
             **kwargs,
         )
+        result.proposals = self.proposals
         result.problems = self.collect_problems(file_name, dataset, result)
         if result.problems:
             result.append_base_error(

@@ -151,13 +151,6 @@ class ClaimResource(CsvResource):
         super().__init__(**kwargs)
         self.candidates = candidates
         self._agreement = {}
-        self.proposals = 0
-
-    def import_data(self, dataset, *args, **kwargs):
-        self.proposals = 0
-        result = super().import_data(dataset, *args, **kwargs)
-        result.proposals = self.proposals
-        return result
 
     def get_queryset(self):
         return Claim.objects.prefetch_related("organizations", "topics")
@@ -293,6 +286,10 @@ class ContradictionResource(CsvResource):
     The link is symmetrical: importing (a, b) links both ways, and (b, a) is the same pair. The
     export writes each pair once, the smaller key first, in key order. `note` is for the people
     reading the file: it is accepted and not stored, so exports leave it empty.
+
+    A link is a change to both claims. Imported by a user (the admin), a new link to a public
+    claim is submitted as the user's revision of it (readers see the link once a reviewer
+    approves it), and a link between claims readers do not see is recorded in their history.
     """
 
     claim = foreign_key("claim", Claim, "key", "claim", attribute="from_claim")
@@ -330,6 +327,25 @@ class ContradictionResource(CsvResource):
         if first.key > second.key:
             # (b, a) is the pair (a, b): store and compare it one way.
             instance.from_claim, instance.to_claim = second, first
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        user = kwargs.get("user")
+        if user is None or not is_create:
+            super().save_instance(instance, is_create, row, **kwargs)
+            return
+        first, second = instance.from_claim, instance.to_claim
+        live = next((claim for claim in (first, second) if claim.has_public_page), None)
+        if live is None:
+            first._history_user = user
+            first.contradicts.add(second)  # both ways, with a history record of each claim
+            return
+        other = second if live is first else first
+        live = Claim.objects.select_related("source", "initiative").get(pk=live.pk)
+        proposed = revisions.proposed_version(live, user)
+        proposed["contradicts"] = sorted({*proposed["contradicts"], other.key})
+        file_name = kwargs.get("file_name") or self.default_file_name()
+        revisions.propose(live, proposed, user, submit=True, reason=f"Imported from {file_name}")
+        self.proposals += 1
 
     def do_instance_save(self, instance, is_create):
         if is_create:
