@@ -25,7 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import publishing, recovery, resources, revisions, workflow
 from .agreement import agreement_for
 from .csv.admin import ImportExportAdmin
-from .forms import VersionedForm, local_time, recent_change_notice
+from .forms import ProposingForm, VersionedForm, local_time, recent_change_notice
 from .models import Briefing, Claim, Initiative, Organization, Revision, Section, Source, Topic
 from .recovery import RecoverDeletedAdmin
 
@@ -38,10 +38,12 @@ admin.site.index_title = "Sources, claims and briefings"
 
 
 class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin):
-    """Shared behaviour: the stale-edit form, the request on the form, history with revert,
-    recovery of deleted rows (`curation.recovery`)."""
+    """Shared behaviour: the stale-edit form, which proposes changes to what readers see of a
+    public object (`ProposingForm`, `curation.revisions`), the request on the form, history with
+    revert, recovery of deleted rows (`curation.recovery`)."""
 
-    form = VersionedForm
+    form = ProposingForm
+    change_form_template = "curation/change_form.html"
     # Django 6's behaviour now: a URL typed without a scheme is taken as https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False
@@ -56,16 +58,124 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
         if request.method == "GET":
-            obj = self.get_object(request, unquote(object_id))
             for notice in self.opening_notices(request, obj) if obj is not None else ():
                 self.message_user(request, notice, messages.WARNING)
+        # A public object's form proposes: "Submit for review" and "Save as draft revision".
+        proposing = obj is not None and revisions.is_live(obj)
+        extra_context = {**(extra_context or {}), "proposing": proposing}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def opening_notices(self, request, obj):
         """What the user should know as they open `obj` to change it."""
         notice = recent_change_notice(obj, request.user)
-        return [notice] if notice else []
+        notices = [notice] if notice else []
+        if revisions.is_live(obj):
+            notices.append(self.public_notice(request, obj))
+            notices.extend(self.revision_notices(request, obj))
+        return notices
+
+    def public_notice(self, request, obj):
+        return (
+            f"Readers see this {obj._meta.verbose_name}. A change to what they see is saved as "
+            "a proposal and goes to review; readers keep seeing the live version until another "
+            "reviewer approves it."
+        )
+
+    def revision_notices(self, request, obj):
+        """The open revisions of `obj`: the user's own (shown in the form), and others'."""
+        notices = []
+        for revision in revisions.pending(obj):
+            link = review_link(revision)
+            if revision.author_id == request.user.pk:
+                notice = format_html(
+                    "The form shows your proposed revision ({}), not the live version. {}",
+                    revision.get_status_display().lower(),
+                    link,
+                )
+                changed = revisions.conflicts(revision, obj)
+                if changed:
+                    notice = format_html(
+                        "{} Changed on the live version since you proposed: {}. Check the live "
+                        "values before you save again.",
+                        notice,
+                        ", ".join(changed),
+                    )
+            else:
+                notice = format_html(
+                    "{} has a pending revision of this {} ({}, {}). {}",
+                    revision.author or "Someone",
+                    obj._meta.verbose_name,
+                    revision.get_status_display().lower(),
+                    local_time(revision.updated_at),
+                    link,
+                )
+            notices.append(notice)
+        return notices
+
+    def save_model(self, request, obj, form, change):
+        if getattr(form, "verdict", "direct") == "revision":
+            request._revision = revisions.propose(
+                form.current,
+                form.proposed(),
+                request.user,
+                submit="_submit" in request.POST,
+                reason=f"Revert to {form.instance.version}" if form.reverting else "",
+            )
+            request._proposed = True
+            return
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, "_proposed", False):
+            # A proposal writes nothing live: no relation (they are in the revision), and no
+            # inline row (those of public objects are lists to read, `ClaimInline`).
+            for formset in formsets:
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
+        super().save_related(request, form, formsets, change)
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "_proposed", False):
+            revision = request._revision
+            message = (
+                f"Proposed a change ({', '.join(revision.content)})"
+                if revision is not None
+                else "Proposed no change: the revision matched the live claim and was closed"
+            )
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        if not getattr(request, "_proposed", False):
+            return super().response_change(request, obj)
+        revision = request._revision
+        if revision is None:
+            self.message_user(
+                request,
+                f"Nothing to propose: your version of “{obj}” is the live one.",
+                messages.INFO,
+            )
+            return HttpResponseRedirect(request.path)
+        done = (
+            "submitted for review"
+            if revision.status == Revision.Status.SUBMITTED
+            else "saved as your draft revision (submit it when it is ready)"
+        )
+        self.message_user(
+            request,
+            format_html(
+                "Your change to {} was {}. Readers still see the live version until another "
+                "reviewer approves it. {}",
+                obj,
+                done,
+                review_link(revision),
+            ),
+            messages.SUCCESS,
+        )
+        if "_continue" in request.POST and revision.status in Revision.EDITABLE:
+            return HttpResponseRedirect(request.path)
+        return HttpResponseRedirect(reverse("admin:curation_revision_review", args=[revision.pk]))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -79,11 +189,11 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Reverting is changing: judged on the object as it is now, not as it was then.
+        request._reverting = True
         if request.method == "POST":
             current = self.get_object(request, object_id)
             if current is None or not self.has_change_permission(request, current):
                 raise PermissionDenied
-        request._reverting = True
         # Like the change view, a revert runs in one transaction (the form locks the row).
         with transaction.atomic(using=router.db_for_write(self.model)):
             return super().history_form_view(request, object_id, version_id, extra_context)
@@ -138,6 +248,11 @@ class ClaimInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # A list to read: Django then neither validates nor saves its rows, which would be
+        # checked against the source being edited (a proposed text, `curation.revisions`).
+        return False
+
     @admin.display(description="statement")
     def statement_short(self, obj):
         return Truncator(obj.statement).chars(120)
@@ -182,52 +297,31 @@ class InitiativeAdmin(EditorialAdmin):
 # Claims -----------------------------------------------------------------------------------------
 
 
-class ClaimForm(VersionedForm):
+class ClaimForm(ProposingForm):
     """
     The claim form enforces the workflow (`workflow.settle_edit`): who may set which status, and
     a change to what readers see of a public claim is proposed (`curation.revisions`), not saved.
     Changes are judged against the saved row, so a revert from history is held to the same rules
-    as an edit. Opened by someone with an open revision of a public claim, it shows their
-    revision, so they go on editing it.
+    as an edit.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.current = None
-        self.verdict = "direct"
-        if self.instance.pk:
-            self.current = (
-                Claim.objects.select_related("source", "initiative")
-                .prefetch_related("organizations", "topics", "contradicts")
-                .get(pk=self.instance.pk)
-            )
         self.original_status = self.current.status if self.current else None
-        user = self.request.user if self.request else None
-        self.revision = None
-        if self.current is not None and self.current.has_public_page and not self.reverting:
-            self.revision = revisions.open_revision(self.current, user)
-        if self.revision is not None and not self.is_bound:
-            self.show_revision()
         if self.initial.get("value") is not None and "value" in self.fields:
             # 500000000, not 500000000.000000: the number as the editor typed it.
             self.initial["value"] = format(Decimal(self.initial["value"]).normalize(), "f")
+        user = self.request.user if self.request else None
         if "status" in self.fields and user is not None and not workflow.can_review(user):
             allowed = {Claim.Status.DRAFT, Claim.Status.IN_REVIEW, self.original_status}
             self.fields["status"].choices = [
                 (code, label) for code, label in Claim.Status.choices if code in allowed
             ]
 
-    def show_revision(self):
-        """Put the values of the user's open revision in the form, over the live ones."""
-        for name, value in self.revision.content.items():
-            if name not in self.fields:
-                continue
-            decoded = revisions.decode(Claim, name, value)
-            if isinstance(decoded, list):
-                decoded = [obj.pk for obj in decoded]
-            elif isinstance(decoded, models.Model):
-                decoded = decoded.pk
-            self.initial[name] = decoded
+    def current_queryset(self):
+        return Claim.objects.select_related("source", "initiative").prefetch_related(
+            "organizations", "topics", "contradicts"
+        )
 
     def changed_from_saved(self):
         """Names of the reviewed fields whose new values differ from the saved row."""
@@ -246,7 +340,7 @@ class ClaimForm(VersionedForm):
         return changed
 
     def _post_clean(self):
-        super()._post_clean()
+        super(ProposingForm, self)._post_clean()
         user = self.request.user if self.request else None
         if user is None or "status" in self._errors:
             return
@@ -260,26 +354,7 @@ class ClaimForm(VersionedForm):
         if self.revision is not None and self.verdict == "direct":
             # Back to the live version: `propose` closes the revision.
             self.verdict = "revision" if self.instance.status == self.original_status else "direct"
-        submitted = self.revision is not None and self.revision.status == Revision.Status.SUBMITTED
-        if self.verdict == "revision" and submitted and "_submit" not in self.data:
-            self.add_error(
-                None,
-                "Your revision is submitted for review: submit your change again, or withdraw "
-                "the revision on its review page to go on editing it as a draft.",
-            )
-
-    def proposed(self):
-        """The version this form proposes, as a revision holds it."""
-        m2m = {
-            name: self.cleaned_data[name]
-            for name in ("organizations", "topics", "contradicts")
-            if name in self.cleaned_data
-        }
-        return revisions.snapshot(self.instance, m2m)
-
-    def _save_m2m(self):
-        if self.verdict == "direct":  # a proposal's relations are in the revision
-            super()._save_m2m()
+        self.check_submitted()
 
 
 class StatusNoteForm(forms.Form):
@@ -325,7 +400,6 @@ class ClaimAdmin(EditorialAdmin):
         "updated_at",
     ]
     actions = ["submit_for_review", "verify", "dispute", "retract"]
-    change_form_template = "curation/claim_change_form.html"
     fieldsets = [
         (None, {"fields": ["key", "statement", "kind", "status", "status_note"]}),
         ("Evidence", {"fields": ["source", "quote", "quote_in_context", "locator", "speaker"]}),
@@ -395,14 +469,7 @@ class ClaimAdmin(EditorialAdmin):
     def pending_revision(self, obj):
         return obj.pending
 
-    def opening_notices(self, request, claim):
-        notices = super().opening_notices(request, claim)
-        if claim.has_public_page:
-            notices.append(self.public_claim_notice(request, claim))
-            notices.extend(self.revision_notices(request, claim))
-        return notices
-
-    def public_claim_notice(self, request, claim):
+    def public_notice(self, request, claim):
         """What an edit to a public claim does, said before it is made."""
         titles = [
             f"“{title}”" for title in claim.citing_briefings().values_list("title", flat=True)
@@ -414,96 +481,10 @@ class ClaimAdmin(EditorialAdmin):
             "seeing the live version until another reviewer approves it."
         )
 
-    def revision_notices(self, request, claim):
-        """The open revisions of the claim: the user's own (shown in the form), and others'."""
-        notices = []
-        for revision in revisions.pending(claim):
-            link = review_link(revision)
-            if revision.author_id == request.user.pk:
-                notice = format_html(
-                    "The form shows your proposed revision ({}), not the live version. {}",
-                    revision.get_status_display().lower(),
-                    link,
-                )
-                changed = revisions.conflicts(revision, claim)
-                if changed:
-                    notice = format_html(
-                        "{} Changed on the live claim since you proposed: {}. Check the live "
-                        "values before you save again.",
-                        notice,
-                        ", ".join(changed),
-                    )
-            else:
-                notice = format_html(
-                    "{} has a pending revision of this claim ({}, {}). {}",
-                    revision.author or "Someone",
-                    revision.get_status_display().lower(),
-                    local_time(revision.updated_at),
-                    link,
-                )
-            notices.append(notice)
-        return notices
-
     def save_model(self, request, obj, form, change):
-        if form.verdict == "revision":
-            request._revision = revisions.propose(
-                form.current,
-                form.proposed(),
-                request.user,
-                submit="_submit" in request.POST,
-                reason=f"Revert to {form.instance.version}" if form.reverting else "",
-            )
-            request._proposed = True
-            return
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        if getattr(request, "_proposed", False):
-            return
-        super().save_related(request, form, formsets, change)
-
-    def log_change(self, request, obj, message):
-        if getattr(request, "_proposed", False):
-            revision = request._revision
-            message = (
-                f"Proposed a change ({', '.join(revision.content)})"
-                if revision is not None
-                else "Proposed no change: the revision matched the live claim and was closed"
-            )
-        return super().log_change(request, obj, message)
-
-    def response_change(self, request, obj):
-        if not getattr(request, "_proposed", False):
-            return super().response_change(request, obj)
-        revision = request._revision
-        if revision is None:
-            self.message_user(
-                request,
-                f"Nothing to propose: your version of {obj.key!r} is the live one.",
-                messages.INFO,
-            )
-            return HttpResponseRedirect(request.path)
-        done = (
-            "submitted for review"
-            if revision.status == Revision.Status.SUBMITTED
-            else "saved as your draft revision (submit it when it is ready)"
-        )
-        self.message_user(
-            request,
-            format_html(
-                "Your change to {} was {}. Readers still see the live version until another "
-                "reviewer approves it. {}",
-                obj.key,
-                done,
-                review_link(revision),
-            ),
-            messages.SUCCESS,
-        )
-        if "_continue" in request.POST and revision.status in Revision.EDITABLE:
-            return HttpResponseRedirect(request.path)
-        return HttpResponseRedirect(reverse("admin:curation_revision_review", args=[revision.pk]))
 
     def _transition(self, request, queryset, status, note=""):
         done, refused = [], []
@@ -569,6 +550,21 @@ class ClaimAdmin(EditorialAdmin):
 
 
 class SectionInlineFormSet(forms.BaseInlineFormSet):
+    def __init__(self, *args, revision_rows=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown from the user's open revision: its values, and a tick to delete those it drops.
+        self.revision_rows = revision_rows
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.revision_rows is not None and not self.is_bound and i < self.initial_form_count():
+            row = self.revision_rows.get(form.instance.pk)
+            if row is None:
+                form.initial["DELETE"] = True
+            else:
+                form.initial.update({name: row[name] for name in revisions.SECTION_FIELDS})
+        return form
+
     def clean(self):
         super().clean()
         kept = [
@@ -598,15 +594,34 @@ class SectionInlineFormSet(forms.BaseInlineFormSet):
 
 
 class SectionInline(admin.StackedInline):
+    """A briefing's sections; of a published briefing with the user's open revision, the
+    revision's sections (`BriefingAdmin.get_formset_kwargs`)."""
+
     model = Section
     formset = SectionInlineFormSet
     fields = ["position", "title", "anchor", "body"]
     extra = 0
     ordering = ["position", "id"]
 
+    def get_extra(self, request, obj=None, **kwargs):
+        # The sections the revision adds, as extra forms filled in.
+        rows = getattr(request, "_revision_sections", None) or ()
+        return sum(1 for row in rows if row["id"] is None)
+
+
+class BriefingForm(ProposingForm):
+    """A published briefing's form proposes: its sections' changes are seen only by the admin
+    (`BriefingAdmin.save_related`), so any save of it is a revision, closed if nothing changed."""
+
+    def judge(self):
+        # A revert from history is a reviewer's (`BriefingAdmin.has_change_permission`), and
+        # writes the briefing at once, as a revert always has.
+        return "revision" if self.live and not self.reverting else "direct"
+
 
 @admin.register(Briefing)
 class BriefingAdmin(EditorialAdmin):
+    form = BriefingForm
     resource_classes = [resources.BriefingResource, resources.SectionResource]
     list_display = ["title", "edition_date", "status", "published_at", "section_count"]
     list_filter = ["status"]
@@ -707,9 +722,62 @@ class BriefingAdmin(EditorialAdmin):
         }
         return TemplateResponse(request, "curation/recover_sections.html", context)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The user's open revision of a published briefing: its sections go in the formset.
+        request._revision_sections = None
+        if obj is not None and obj.is_public and request.method == "GET":
+            revision = revisions.open_revision(obj, request.user)
+            if revision is not None and "sections" in revision.content:
+                request._revision_sections = revision.content["sections"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        rows = getattr(request, "_revision_sections", None)
+        if rows is not None and inline.model is Section:
+            kwargs["initial"] = [row for row in rows if row["id"] is None]
+            kwargs["revision_rows"] = {row["id"]: row for row in rows if row["id"] is not None}
+        return kwargs
+
+    def save_model(self, request, obj, form, change):
+        if form.verdict == "revision":
+            request._briefing_proposal = form  # proposed with its sections, below
+            return
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, "_briefing_proposal", None) is None:
+            super().save_related(request, form, formsets, change)
+            return
+        # A published briefing stays as readers see it: the change, sections included, is the
+        # user's revision, which goes live when another reviewer approves it.
+        sections = [
+            {
+                "id": f.instance.pk,
+                **{name: f.cleaned_data[name] for name in revisions.SECTION_FIELDS},
+            }
+            for formset in formsets
+            if formset.model is Section
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        proposed = {**form.proposed(), "sections": revisions.encode_sections_rows(sections)}
+        request._revision = revisions.propose(
+            form.current, proposed, request.user, submit="_submit" in request.POST
+        )
+        request._proposed = True
+        super().save_related(request, form, formsets, change)
+
     def has_change_permission(self, request, obj=None):
-        # A change to a published briefing is a publication: reviewers only.
-        if obj is not None and obj.is_public and not self.has_publish_permission(request):
+        # A revert from history writes the briefing at once: of a published one, reviewers only.
+        # (Its form proposes the change instead: `BriefingForm`.)
+        reverting = getattr(request, "_reverting", False)
+        if (
+            reverting
+            and obj is not None
+            and obj.is_public
+            and not self.has_publish_permission(request)
+        ):
             return False
         return super().has_change_permission(request, obj)
 

@@ -24,10 +24,25 @@ from .agreement import agreement_for
 from .diff import word_diff
 from .models import Claim, NotificationSettings, Revision
 
-# Texts shown as a word diff; other fields show both values.
-TEXTS = {"statement", "quote", "locator", "speaker", "confidence_rationale", "status_note"}
-# How much of a long text around a change the page shows, in characters.
+# How much of a long text around a change the page shows, in characters, and how much of one
+# change (a source's new text can run to millions of characters).
 CONTEXT = 300
+CHANGE_SHOWN = 3000
+
+
+def is_text(field):
+    """Texts are shown as a word diff; other fields show both values."""
+    return field.get_internal_type() in {"CharField", "TextField"} and not field.choices
+
+
+def text_diff(old, new):
+    """The word diff of two texts, each changed piece cut to CHANGE_SHOWN characters."""
+    ops = []
+    for op, text in word_diff(old or "", new or "", CONTEXT):
+        if op in {"delete", "insert"} and len(text) > CHANGE_SHOWN:
+            text = f"{text[:CHANGE_SHOWN]}… ({len(text) - CHANGE_SHOWN:,} more characters)"
+        ops.append((op, text))
+    return ops
 
 
 class RevisionStatusFilter(admin.SimpleListFilter):
@@ -235,6 +250,9 @@ def review_context(request, revision, live):
     for name in revisions.REVIEWED[model]:
         if name not in revision.content:
             continue
+        if name == "sections":
+            rows.extend(section_rows(now[name], revision.content[name]))
+            continue
         field = model._meta.get_field(name)
         old, new = now[name], revision.content[name]
         rows.append(
@@ -243,7 +261,7 @@ def review_context(request, revision, live):
                 "label": field.verbose_name,
                 "live": display(field, old),
                 "proposed": display(field, new),
-                "diff": word_diff(old or "", new or "", CONTEXT) if name in TEXTS else None,
+                "diff": text_diff(old, new) if is_text(field) else None,
                 "base": display(field, revision.base.get(name)) if name in changed_since else None,
             }
         )
@@ -256,7 +274,7 @@ def review_context(request, revision, live):
         "unchanged": [
             (model._meta.get_field(name).verbose_name, display(model._meta.get_field(name), v))
             for name, v in now.items()
-            if name not in revision.content
+            if name not in revision.content and name != "sections"
         ],
         "conflicts": sorted(changed_since),
         "live_url": change_url(live),
@@ -273,6 +291,33 @@ def review_context(request, revision, live):
     if isinstance(live, Claim):
         context.update(claim_evidence(live, proposed, m2m, revision))
     return context
+
+
+def section_rows(live, proposed):
+    """A row per section the revision adds, changes or deletes: its body as a word diff."""
+    before = {row["id"]: row for row in live}
+    after_ids = {row["id"] for row in proposed}
+    rows = []
+    for row in proposed:
+        old = before.get(row["id"])
+        if old is not None and all(old[n] == row[n] for n in revisions.SECTION_FIELDS):
+            continue
+        label = f"Section “{row['title']}”" + (" (new)" if old is None else "")
+        if old is not None and (old["title"], old["position"]) != (row["title"], row["position"]):
+            label += f", was “{old['title']}” at {old['position']}"
+        rows.append(
+            {
+                "name": "sections",
+                "label": label,
+                "diff": text_diff(old["body"] if old else "", row["body"]),
+                "base": None,
+            }
+        )
+    for pk, old in before.items():
+        if pk not in after_ids:
+            label = f"Section “{old['title']}” (deleted)"
+            rows.append({"name": "sections", "label": label, "diff": text_diff(old["body"], "")})
+    return rows
 
 
 def display(field, value):

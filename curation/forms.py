@@ -1,4 +1,7 @@
 """
+The admin's forms: one that refuses to save over someone else's change (`VersionedForm`), and
+one that proposes a change to a public object for review instead of saving it (`ProposingForm`).
+
 Lost updates: a form that refuses to save over someone else's change, and says what it was.
 
 The form carries the version the row had when it was opened (`loaded_version`). If the row has
@@ -12,8 +15,11 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.text import Truncator
+
+from . import revisions
 
 # A change this recent by someone else is pointed out when the form is opened.
 RECENT = timedelta(minutes=10)
@@ -119,3 +125,81 @@ class VersionedForm(forms.ModelForm):
 def quoted(value):
     text = "" if value is None else str(value)
     return f"“{Truncator(text).chars(QUOTED)}”" if text else "(empty)"
+
+
+class ProposingForm(VersionedForm):
+    """
+    A form that proposes, rather than saves, a change to what readers see of a public object
+    (`curation.revisions`). Opened by someone with an open revision of it, it shows their
+    revision, so they go on editing it; saved, `verdict` says "revision", and the admin hands
+    `proposed()` to `revisions.propose` instead of saving (see `EditorialAdmin.save_model`).
+    """
+
+    verdict = "direct"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current, self.live, self.revision = None, False, None
+        if self.instance.pk and type(self.instance) in revisions.REVIEWED:
+            self.current = self.current_queryset().get(pk=self.instance.pk)
+            self.live = revisions.is_live(self.current)
+        user = self.request.user if self.request else None
+        if self.live and not self.reverting:
+            self.revision = revisions.open_revision(self.current, user)
+        if self.revision is not None and not self.is_bound:
+            self.show_revision()
+
+    def current_queryset(self):
+        """Where the saved row is read from, to compare the form with."""
+        return type(self.instance).objects.all()
+
+    def show_revision(self):
+        """Put the values of the user's open revision in the form, over the live ones."""
+        for name, value in self.revision.content.items():
+            if name not in self.fields:
+                continue
+            decoded = revisions.decode(type(self.instance), name, value)
+            if isinstance(decoded, list):
+                decoded = [obj.pk for obj in decoded]
+            elif isinstance(decoded, models.Model):
+                decoded = decoded.pk
+            self.initial[name] = decoded
+
+    def proposed(self):
+        """The version this form proposes, as a revision holds it."""
+        model = type(self.instance)
+        m2m = {
+            name: self.cleaned_data[name]
+            for name in revisions.REVIEWED[model]
+            if model._meta.get_field(name).many_to_many and name in self.cleaned_data
+        }
+        return revisions.snapshot(self.instance, m2m)
+
+    def judge(self):
+        """The verdict on this edit: "revision" if it changes what readers see of a live object
+        (or edits the user's open revision of it), else "direct"."""
+        if self.live and (
+            self.revision is not None or self.proposed() != revisions.snapshot(self.current)
+        ):
+            return "revision"
+        return "direct"
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self._errors:
+            return
+        self.verdict = self.judge()
+        self.check_submitted()
+
+    def check_submitted(self):
+        submitted = self.revision is not None and self.revision.status == "submitted"
+        if self.verdict == "revision" and submitted and "_submit" not in self.data:
+            self.add_error(
+                None,
+                "Your revision is submitted for review: submit your change again, or withdraw "
+                "the revision on its review page to go on editing it as a draft.",
+            )
+
+    def _save_m2m(self):
+        if self.verdict == "direct":  # a proposal's relations are in the revision
+            super()._save_m2m()

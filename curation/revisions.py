@@ -2,21 +2,21 @@
 The live version stays live: a change to what readers see waits for a second pair of eyes.
 
 An edit to a live claim (one with a public page: verified, disputed, or retracted after it was
-public) that touches a field a reviewer vouched for (`workflow.REVIEWED_FIELDS`) is not written
-to the claim. It is kept as its author's open `Revision`: the changed fields, their live values
-when proposed (`base`), and the proposed values (`content`), each in the cell convention of the
-CSV files (related rows by natural key, numbers as text, ISO dates). Readers, the briefing's
-notes, `/data/` and search read the claim row, so they keep the live version until a reviewer
-other than the author approves the revision; `approve()` then writes it in one transaction, and
-the page cache turns over once, on commit.
+public) that touches a field a reviewer vouched for (`workflow.REVIEWED_FIELDS`) is not written to
+the claim; nor is one to what readers see of a source a public claim cites, or of an organisation
+or initiative one names (`REVIEWED`). It is kept as its author's open `Revision`: the changed
+fields, their live values when proposed (`base`), and the proposed values (`content`), each in the
+cell convention of the CSV files (related rows by natural key, numbers as text, ISO dates).
+Readers, the briefing's notes, `/data/` and search read the claim row, so they keep the live
+version until a reviewer other than the author approves the revision; `approve()` then writes it in
+one transaction, and the page cache turns over once, on commit.
 
 One open revision per object and author; the author edits it until they submit it. A reviewer
-approves, requests changes (a private comment), disputes (approves, then marks the claim
-disputed with a public note) or retracts (the live claim, with a public note). Approval is
-refused if a field it changes was changed on the live claim since it was proposed: the author
-saves the revision again, having seen the live value. Every step is an entry in the object's
-review thread (`ReviewComment`), in the admin's "Recent actions", and an email
-(`curation.notifications`).
+approves, requests changes (a private comment), disputes (approves, then marks the claim disputed
+with a public note) or retracts (the live claim, with a public note). Approval is refused if a
+field it changes was changed on the live claim since it was proposed: the author saves the revision
+again, having seen the live value. Every step is an entry in the object's review thread
+(`ReviewComment`), in the admin's "Recent actions", and an email (`curation.notifications`).
 """
 
 from datetime import date
@@ -30,7 +30,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import notifications, workflow
-from .models import Claim, ReviewComment, Revision
+from .models import (
+    Briefing,
+    Claim,
+    Initiative,
+    Organization,
+    ReviewComment,
+    Revision,
+    Section,
+    Source,
+)
 
 # The fields a revision may carry, per model, in the order the review page shows them.
 REVIEWED = {
@@ -39,12 +48,31 @@ REVIEWED = {
         "organizations", "topics", "attribute", "value", "unit", "as_of", "confidence",
         "confidence_rationale", "status_note", "contradicts",
     ],
+    Source: [
+        "title", "publisher", "author", "url", "source_type", "published_on", "retrieved_on",
+        "reliability", "reliability_note", "language", "text",
+    ],
+    Organization: ["name", "kind", "aliases", "website", "description"],
+    Initiative: [
+        "name", "kind", "status", "lead", "partners", "topics", "announced_on", "target",
+        "summary",
+    ],
+    # A published briefing's sections are part of it: `sections` is the list of them.
+    Briefing: ["title", "edition_date", "standfirst", "sections"],
 }  # fmt: skip
+SECTION_FIELDS = ("position", "title", "anchor", "body")
 
 
 def is_live(obj):
-    """Whether readers see `obj` as saved, so that a change to it needs review."""
-    return isinstance(obj, Claim) and obj.has_public_page
+    """Whether readers see `obj` as saved, so that a change to what they see needs review."""
+    if isinstance(obj, Claim):
+        return obj.has_public_page
+    if isinstance(obj, Briefing):
+        return obj.is_public
+    if type(obj) in REVIEWED and obj.pk is not None:
+        # A source a public claim cites; an organisation or initiative one names.
+        return type(obj).objects.public().filter(pk=obj.pk).exists()
+    return False
 
 
 # Values as revisions hold them ------------------------------------------------------------------
@@ -54,8 +82,22 @@ def natural_key(obj):
     return obj.natural_key()[0]
 
 
+def encode_sections(sections):
+    """A briefing's sections as a revision holds them: their fields, in page order."""
+    return encode_sections_rows(
+        {"id": section.pk, **{name: getattr(section, name) for name in SECTION_FIELDS}}
+        for section in sections
+    )
+
+
+def encode_sections_rows(rows):
+    return sorted(rows, key=lambda row: (row["position"], row["id"] or 0))
+
+
 def encode(obj, name, related=None):
     """The value of field `name` of `obj` as a revision holds it (`related`: an M2M's objects)."""
+    if name == "sections":
+        return encode_sections(related if related is not None else obj.sections.all())
     field = type(obj)._meta.get_field(name)
     if field.many_to_many:
         objects = related if related is not None else getattr(obj, name).all()
@@ -78,6 +120,8 @@ def snapshot(obj, m2m=None):
 
 def decode(model, name, value):
     """The model value of a revision's value: related objects for keys, a Decimal, a date."""
+    if name == "sections":
+        return value
     field = model._meta.get_field(name)
     if field.is_relation:
         related = field.related_model
@@ -110,7 +154,7 @@ def as_object(live, content):
     m2m = {}
     for name, value in content.items():
         decoded = decode(model, name, value)
-        if model._meta.get_field(name).many_to_many:
+        if name == "sections" or model._meta.get_field(name).many_to_many:
             m2m[name] = decoded
         else:
             setattr(proposed, name, decoded)
@@ -122,6 +166,41 @@ def validate(proposed, m2m):
     proposed.full_clean()
     if proposed in m2m.get("contradicts", ()):
         raise ValidationError({"contradicts": "A claim cannot contradict itself."})
+    if "sections" in m2m:
+        validate_sections(proposed, m2m["sections"])
+
+
+def validate_sections(briefing, sections):
+    """A published briefing's proposed sections: each valid, and citing only public claims."""
+    from .publishing import citation_problems  # publishing imports the models, as this does
+
+    anchors = [row["anchor"] for row in sections if row["anchor"]]
+    repeated = sorted({anchor for anchor in anchors if anchors.count(anchor) > 1})
+    if repeated:
+        raise ValidationError(f"Two sections have the anchor {', '.join(repeated)}.")
+    for row in sections:
+        Section(briefing=briefing, **{n: row[n] for n in SECTION_FIELDS}).full_clean(
+            exclude=["briefing"], validate_unique=False, validate_constraints=False
+        )
+    _, unknown, not_public = citation_problems(row["body"] for row in sections)
+    if unknown or not_public:
+        raise ValidationError(
+            "A published briefing may only cite public claims. Not public: "
+            + ", ".join(unknown + not_public)
+        )
+
+
+def apply_sections(briefing, sections):
+    """Make the briefing's sections those of `sections`: updated, added and deleted by id."""
+    existing = {section.pk: section for section in briefing.sections.all()}
+    kept = {row["id"] for row in sections if row["id"] in existing}
+    for pk in existing.keys() - kept:
+        existing[pk].delete()
+    for row in sections:
+        section = existing.get(row["id"]) or Section(briefing=briefing)
+        for name in SECTION_FIELDS:
+            setattr(section, name, row[name])
+        section.save()
 
 
 def conflicts(revision, live):
@@ -221,10 +300,18 @@ def _record(revision, user, kind, body=""):
     return comment
 
 
+def may_decide(user, revision):
+    """Reviewers decide: on a briefing, those who may publish it; on the rest, those who may
+    verify claims."""
+    if revision.content_type.model == "briefing":
+        return user.has_perm("curation.publish_briefing")
+    return workflow.can_review(user)
+
+
 def _lock(revision, reviewer, seen_version, allowed=(Revision.Status.SUBMITTED,)):
     """The revision, locked, after the checks every decision shares."""
     revision = Revision.objects.select_for_update().get(pk=revision.pk)
-    if not workflow.can_review(reviewer):
+    if not may_decide(reviewer, revision):
         raise PermissionDenied("Only reviewers decide on revisions.")
     if revision.status not in allowed:
         raise ValidationError(f"This revision is {revision.get_status_display().lower()}.")
@@ -268,6 +355,9 @@ def approve(revision, reviewer, seen_version=None, comment="", kind=None):
     obj.save()
     partners = set()
     for name, objects in m2m.items():
+        if name == "sections":
+            apply_sections(obj, objects)
+            continue
         if name == "contradicts":
             before = set(obj.contradicts.values_list("pk", flat=True))
             partners = before ^ {o.pk for o in objects}

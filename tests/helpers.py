@@ -41,6 +41,18 @@ def published(*bodies, **fields):
     return publish(briefing)
 
 
+def approve_open_revisions(obj):
+    """Submit every open revision of `obj` and have a reviewer who wrote none approve each."""
+    from curation import revisions
+    from curation.models import Revision
+
+    approver = factories.reviewer()
+    for revision in Revision.objects.open().for_object(obj):
+        if revision.status != Revision.Status.SUBMITTED:
+            revisions.submit(revision, revision.author)
+        revisions.approve(revision, approver)
+
+
 # CSV files ---------------------------------------------------------------------------------------
 
 

@@ -6,8 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from curation import publishing
-from curation.models import Briefing, cited_keys
+from curation.models import Briefing, Revision, cited_keys
 from tests import factories
+from tests.forms import admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def test_the_publish_action_names_the_offending_keys(reviewer_client):
     assert briefing.status == Briefing.Status.DRAFT
 
 
-def test_an_editor_cannot_change_a_published_briefing(editor_client, reviewer_user):
+def test_an_editors_change_to_a_published_briefing_is_a_revision(editor_client, reviewer_user):
     factories.ClaimFactory(key="good")
     briefing = factories.BriefingFactory()
     factories.SectionFactory(briefing=briefing, body="Fine.[[good]]")
@@ -74,8 +75,9 @@ def test_an_editor_cannot_change_a_published_briefing(editor_client, reviewer_us
     url = reverse("admin:curation_briefing_change", args=[briefing.pk])
     response = editor_client.get(url)
     assert response.status_code == 200
-    assert b'name="_save"' not in response.content
-    response = editor_client.post(url, {"title": "Hijacked"})
-    assert response.status_code == 403
+    assert b'name="_save"' not in response.content and b'name="_submit"' in response.content
+    data = admin_form(editor_client, url, title="Retitled")
+    assert editor_client.post(url, {**data, "_submit": "Submit for review"}).status_code == 302
     briefing.refresh_from_db()
-    assert briefing.title != "Hijacked"
+    assert briefing.title != "Retitled"
+    assert Revision.objects.get().content == {"title": "Retitled"}

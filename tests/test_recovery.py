@@ -14,6 +14,7 @@ from curation.publishing import publish
 from curation.recovery import RECOVERED, deleted, recover
 from tests import factories as f
 from tests.forms import admin_form
+from tests.helpers import approve_open_revisions
 
 pytestmark = pytest.mark.django_db
 
@@ -308,6 +309,7 @@ def delete_section_in_admin(client, briefing, title):
     data[f"sections-{index}-DELETE"] = ["on"]
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
+    approve_open_revisions(briefing)  # of a published briefing, the change was a revision
     assert not briefing.sections.filter(title=title).exists()
 
 

@@ -19,7 +19,7 @@ from curation.models import PAGE_ID_PREFIXES, PAGE_IDS, Section
 from curation.publishing import publish
 from tests import factories as f
 from tests.forms import admin_form
-from tests.helpers import import_csv, problems
+from tests.helpers import approve_open_revisions, import_csv, problems
 
 pytestmark = pytest.mark.django_db
 
@@ -118,8 +118,10 @@ def test_an_editor_sets_the_anchor_in_the_admin(reviewer_client, client):
     data = admin_form(reviewer_client, url, **{"sections-0-anchor": "compute"})
 
     response = reviewer_client.post(url, data)
-
     assert response.status_code == 302
+    assert briefing.sections.get().anchor != "compute"  # published: a revision, until approved
+    approve_open_revisions(briefing)
+
     assert briefing.sections.get().anchor == "compute"
     assert '<h2 id="compute">' in client.get(briefing.get_absolute_url()).content.decode()
 
