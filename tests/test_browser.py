@@ -3,7 +3,9 @@ End-to-end reading in a real Chromium (Playwright driving Debian's /usr/bin/chro
 
 A reader opens the briefing, follows a citation to its note and back, opens the claim and the
 source with the quote highlighted, filters initiatives; every page type passes axe-core with no
-serious or critical violation, fits a 390px screen and logs no console error.
+serious or critical violation, fits a 390px screen and logs no console error. In the admin, an
+editor's change to a public claim stays off the live site until another reviewer approves it on
+the review page (which passes axe and fits a phone too).
 
 Content: the seed bundle through `import_bundle` when that command exists and loads a published
 briefing, else a factory-built briefing with the same features (sections, citations, a disputed
@@ -11,7 +13,9 @@ claim, a conflict, a figure over time). Missing Chromium or axe-core skips these
 under CI=true, where it fails them.
 """
 
+import csv
 import datetime
+import io
 import os
 from pathlib import Path
 
@@ -19,7 +23,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command, get_commands
 
-from curation.models import Briefing, Claim, Initiative, Organization, Source
+from curation.models import Briefing, Claim, Initiative, Organization, Revision, Source
 from curation.publishing import publish
 from tests import factories as f
 from tests.helpers import AXE
@@ -229,8 +233,23 @@ def reader_urls(content):
     ]
 
 
+PHONE = {"width": 390, "height": 844}
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def serious_axe_violations(page):
+    """axe-core's serious and critical violations on `page` (whose context bypasses the CSP)."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async () => (await axe.run(document)).violations
+            .filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => `${v.id} (${v.impact}): ${v.nodes.length} nodes, e.g. `
+                      + v.nodes[0].html.slice(0, 160))"""
+    )
+
+
 def test_every_page_type_passes_axe_fits_a_phone_and_logs_no_error(browser, live_server, content):
-    checked = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
+    checked = browser.new_context(viewport=PHONE, base_url=live_server.url)
     # axe is injected as an inline script, which our Content Security Policy rightly forbids.
     audited = browser.new_context(base_url=live_server.url, bypass_csp=True)
     problems = []
@@ -243,21 +262,13 @@ def test_every_page_type_passes_axe_fits_a_phone_and_logs_no_error(browser, live
             errors.clear()
             response = phone.goto(url)
             assert response.status == 200, url
-            overflow = phone.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
+            overflow = phone.evaluate(OVERFLOW)
             if overflow > 0:
                 problems.append(f"{url}: scrolls sideways by {overflow}px at 390px")
             problems.extend(f"{url}: console: {error}" for error in errors)
 
             auditor.goto(url)
-            auditor.add_script_tag(path=str(AXE))
-            violations = auditor.evaluate(
-                """async () => (await axe.run(document)).violations
-                    .filter(v => v.impact === "serious" || v.impact === "critical")
-                    .map(v => `${v.id} (${v.impact}): ${v.nodes.length} nodes, e.g. `
-                              + v.nodes[0].html.slice(0, 160))"""
-            )
+            violations = serious_axe_violations(auditor)
             problems.extend(f"{url}: axe: {violation}" for violation in violations)
     finally:
         checked.close()
@@ -295,3 +306,120 @@ def test_a_reviewer_deletes_a_section_and_brings_it_back(page):
     assert "Recovered the section Money." in page.locator(".messagelist").inner_text()
     assert page.locator("input[value='Money']").count() == 1
     assert page.console_errors == []
+
+
+def log_in(page, username, password):
+    """Sign in through the admin's own login page."""
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+
+
+def what_readers_see(browser, live_server, claim, briefing):
+    """(claim page heading, the briefing's note for the claim and its number, claims.csv row),
+    as a reader with a fresh browser (no cookies, no cached pages) sees them."""
+    context = browser.new_context(base_url=live_server.url)
+    try:
+        reader = context.new_page()
+        reader.goto(claim.get_absolute_url())
+        heading = reader.locator("h1.claim-statement").inner_text()
+        reader.goto(briefing.get_absolute_url())
+        link = reader.locator(f".note-statement a[href='{claim.get_absolute_url()}']")
+        note = reader.locator("li.note", has=link)
+        number = note.get_attribute("id").removeprefix("note-")
+        in_note = link.inner_text()
+        response = context.request.get("/data/claims.csv")
+        assert response.ok
+        rows = csv.DictReader(io.StringIO(response.text()))
+        in_csv = next(row["statement"] for row in rows if row["key"] == claim.key)
+    finally:
+        context.close()
+    return heading, number, in_note, in_csv
+
+
+def test_an_edit_to_a_public_claim_stays_off_the_live_site_until_a_second_reviewer_approves_it(
+    browser, live_server, page, content
+):
+    assert content["origin"] == "seed", "this walk follows the seed briefing's HK$3bn claim"
+    claim = Claim.objects.get(key="aiss-budget-3bn", status=Claim.Status.VERIFIED)
+    briefing = content["briefing"]
+    old = claim.statement
+    new = old.replace("run through Cyberport.", "which Cyberport administers.")
+    assert new != old
+    editor = f.editor(username="eddie")
+    editor.set_password("a long passphrase for eddie")
+    editor.save()
+    reviewer = f.reviewer(username="rosa")
+    reviewer.set_password("a long passphrase for rosa")
+    reviewer.save()
+
+    # The editor rewords the statement and submits it.
+    log_in(page, "eddie", "a long passphrase for eddie")
+    page.goto(f"/admin/curation/claim/{claim.pk}/change/")
+    page.get_by_label("Statement").fill(new)
+    page.get_by_role("button", name="Submit for review").click()
+    page.wait_for_url("**/admin/curation/revision/*/review/")
+    assert "submitted for review" in page.locator(".messagelist").inner_text()
+    revision = Revision.objects.get()
+    assert revision.status == Revision.Status.SUBMITTED
+    assert page.console_errors == []
+
+    # Readers keep the live version everywhere: note 22 of the briefing is still the old one.
+    assert what_readers_see(browser, live_server, claim, briefing) == (old, "22", old, old)
+
+    # Another reviewer finds it in the queue, reads the word diff, and approves.
+    reviewing = browser.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=live_server.url
+    )
+    try:
+        desk = reviewing.new_page()
+        errors = []
+        desk.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        desk.on("pageerror", lambda error: errors.append(str(error)))
+        log_in(desk, "rosa", "a long passphrase for rosa")
+        desk.goto("/admin/curation/revision/")
+        queued = desk.get_by_role("row", name=claim.key)
+        assert "Submitted for review" in queued.inner_text()
+        queued.get_by_role("link", name=claim.key).click()
+        desk.wait_for_url(f"**/admin/curation/revision/{revision.pk}/review/")
+        diff = desk.locator(".review-diff")
+        assert "run through" in " ".join(diff.locator("del").all_inner_texts())
+        assert "administers" in " ".join(diff.locator("ins").all_inner_texts())
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        desk.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=True)
+        assert review_page_problems(browser, live_server, reviewing, desk.url) == []
+
+        desk.get_by_role("button", name="Approve", exact=True).click()
+        desk.wait_for_selector(".messagelist")
+        assert "Approved." in desk.locator(".messagelist").inner_text()
+        assert errors == []
+    finally:
+        reviewing.close()
+
+    revision.refresh_from_db()
+    assert revision.status == Revision.Status.APPROVED
+    assert what_readers_see(browser, live_server, claim, briefing) == (new, "22", new, new)
+
+
+def review_page_problems(browser, live_server, signed_in, url):
+    """axe's serious and critical findings on the review page, and sideways scroll at 390px."""
+    session = signed_in.storage_state()
+    phone = browser.new_context(viewport=PHONE, base_url=live_server.url, storage_state=session)
+    # axe is injected as an inline script, which the admin's Content Security Policy forbids.
+    audited = browser.new_context(base_url=live_server.url, bypass_csp=True, storage_state=session)
+    problems = []
+    try:
+        small = phone.new_page()
+        small.goto(url)
+        overflow = small.evaluate(OVERFLOW)
+        if overflow > 0:
+            problems.append(f"scrolls sideways by {overflow}px at 390px")
+        auditor = audited.new_page()
+        auditor.goto(url)
+        problems.extend(f"axe: {violation}" for violation in serious_axe_violations(auditor))
+    finally:
+        phone.close()
+        audited.close()
+    return problems
