@@ -44,6 +44,7 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
 
     form = ProposingForm
     change_form_template = "curation/change_form.html"
+    save_on_top = True  # long forms: the buttons above the fields too
     # Django 6's behaviour now: a URL typed without a scheme is taken as https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False
@@ -62,9 +63,14 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
         if request.method == "GET":
             for notice in self.opening_notices(request, obj) if obj is not None else ():
                 self.message_user(request, notice, messages.WARNING)
-        # A public object's form proposes: "Submit for review" and "Save as draft revision".
+        # A public object's form proposes: "Submit change for review", "Save as draft revision".
         proposing = obj is not None and revisions.is_live(obj)
-        extra_context = {**(extra_context or {}), "proposing": proposing}
+        own = revisions.open_revision(obj, request.user) if proposing else None
+        extra_context = {
+            **(extra_context or {}),
+            "proposing": proposing,
+            "revision_submitted": own is not None and own.status == Revision.Status.SUBMITTED,
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def opening_notices(self, request, obj):

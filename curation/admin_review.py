@@ -71,6 +71,23 @@ class RevisionStatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=value)
 
 
+class RevisionKindFilter(admin.SimpleListFilter):
+    """The kinds of object revisions are made of."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(model._meta.model_name, model._meta.verbose_name) for model in revisions.REVIEWED]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(
+                content_type__app_label="curation", content_type__model=self.value()
+            )
+        return queryset
+
+
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
     list_display = [
@@ -113,7 +130,7 @@ class RevisionAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, target_label(revision))
 
     @admin.display(description="kind", ordering="content_type")
-    def model(self, revision):
+    def object_kind(self, revision):
         return revision.content_type.name
 
     @admin.display(description="fields changed")
@@ -127,6 +144,10 @@ class RevisionAdmin(admin.ModelAdmin):
             path("<path:object_id>/change/", self.admin_site.admin_view(self.to_review)),
             *super().get_urls(),
         ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Review queue", **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
     def to_review(self, request, object_id):
         return HttpResponseRedirect(
@@ -160,7 +181,10 @@ class RevisionAdmin(admin.ModelAdmin):
     def decide(self, request, revision, live):
         """Run the action the page posted; None (with the error shown) if it was refused."""
         action = request.POST.get("action", "")
-        text = request.POST.get("text", "").strip()
+        # Two boxes, so a private remark is never published: the note readers see goes only to
+        # dispute and retract, the private comment to everything else.
+        public = action in {"dispute", "retract"}
+        text = request.POST.get("note" if public else "comment", "").strip()
         seen = request.POST.get("seen_version") or None
         user = request.user
         steps = {
@@ -232,12 +256,18 @@ def attach_targets(revision_list):
 
 
 class DecisionForm(forms.Form):
-    text = forms.CharField(
-        label="Comment or note",
+    comment = forms.CharField(
+        label="Comment to the author (private)",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        help_text="Request changes: a private comment to the author (required). Dispute and "
-        "retract: the note readers see with the claim (required). Approve: optional, private.",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="Required to request changes; optional with Approve; Comment adds it alone. "
+        "Seen in the admin only.",
+    )
+    note = forms.CharField(
+        label="Note for readers (public)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="Required to dispute or retract: shown to readers with the claim.",
     )
 
 
@@ -245,7 +275,8 @@ def review_context(request, revision, live):
     model = type(live)
     proposed, m2m = revisions.as_object(live, revision.content)
     now = revisions.snapshot(live)
-    changed_since = set(revisions.conflicts(revision, live))
+    # Only an open revision can conflict: a decided one is history.
+    changed_since = set(revisions.conflicts(revision, live)) if revision.is_open else set()
     rows = []
     for name in revisions.REVIEWED[model]:
         if name not in revision.content:

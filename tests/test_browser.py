@@ -291,7 +291,7 @@ def test_a_reviewer_deletes_a_section_and_brings_it_back(page):
     page.goto(f"/admin/curation/briefing/{briefing.pk}/change/")
     money = page.locator(".inline-related", has=page.locator("input[value='Money']"))
     money.get_by_label("Delete").check()
-    page.get_by_role("button", name="Save and continue editing").click()
+    page.get_by_role("button", name="Save and continue editing").first.click()
     page.wait_for_selector(".messagelist")
     assert page.locator("input[value='Money']").count() == 0
 
@@ -359,7 +359,7 @@ def test_an_edit_to_a_public_claim_stays_off_the_live_site_until_a_second_review
     log_in(page, "eddie", "a long passphrase for eddie")
     page.goto(f"/admin/curation/claim/{claim.pk}/change/")
     page.get_by_label("Statement").fill(new)
-    page.get_by_role("button", name="Submit for review").click()
+    page.get_by_role("button", name="Submit change for review").first.click()
     page.wait_for_url("**/admin/curation/revision/*/review/")
     assert "submitted for review" in page.locator(".messagelist").inner_text()
     revision = Revision.objects.get()

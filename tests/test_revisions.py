@@ -357,7 +357,7 @@ def test_a_reviewer_approves_from_the_page(fund, editor_user, reviewer_client):
     revision = submitted(fund, editor_user, statement="Approved wording.")
     response = reviewer_client.post(
         review_url(revision),
-        {"action": "approve", "seen_version": revision.version, "text": "Good."},
+        {"action": "approve", "seen_version": revision.version, "comment": "Good."},
         follow=True,
     )
     assert "Approved." in response.content.decode()
