@@ -26,7 +26,17 @@ from . import publishing, recovery, resources, revisions, workflow
 from .agreement import agreement_for
 from .csv.admin import ImportExportAdmin
 from .forms import ProposingForm, VersionedForm, local_time, recent_change_notice
-from .models import Briefing, Claim, Initiative, Organization, Revision, Section, Source, Topic
+from .models import (
+    Briefing,
+    Claim,
+    Initiative,
+    Organization,
+    ReviewComment,
+    Revision,
+    Section,
+    Source,
+    Topic,
+)
 from .recovery import RecoverDeletedAdmin
 
 # The review desk (the queue of revisions and their review pages) registers itself.
@@ -192,6 +202,18 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
                 fields.append("loaded_version")
             fieldsets = [(first_name, {**first_options, "fields": fields}), *fieldsets[1:]]
         return fieldsets
+
+    object_history_template = "curation/object_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Below the versions readers saw, the object's review: proposals, decisions, comments.
+        thread = ReviewComment.objects.filter(
+            content_type__app_label=self.opts.app_label,
+            content_type__model=self.opts.model_name,
+            object_id=unquote(object_id),
+        ).select_related("author")
+        extra_context = {"review_thread": thread, **(extra_context or {})}
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Reverting is changing: judged on the object as it is now, not as it was then.

@@ -428,3 +428,13 @@ def test_workflow_actions_reach_recent_actions(fund, editor_user, reviewer_clien
     assert (editor_user.pk, "Submitted for review (revision of statement)") in messages
     assert (workflow_reviewer.pk, "Approved (revision of statement)") in messages
     assert workflow.can_review(workflow_reviewer)
+
+
+def test_the_claims_history_lists_its_review(fund, editor_user, reviewer_client):
+    revision = submitted(fund, editor_user, statement="Proposed.")
+    revisions.request_changes(revision, factories.reviewer(), "Say which page.")
+    page = reviewer_client.get(
+        reverse("admin:curation_claim_history", args=[fund.pk])
+    ).content.decode()
+    assert "Requested changes" in page and "Say which page." in page
+    assert review_url(revision) in page
