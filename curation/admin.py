@@ -110,6 +110,12 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
                     revision.get_status_display().lower(),
                     link,
                 )
+                if revision.status == Revision.Status.CHANGES_REQUESTED:
+                    asked = revision.comments.filter(kind="changes_requested").last()
+                    if asked is not None:
+                        notice = format_html(
+                            "{} {} asked: “{}”", notice, asked.author or "A reviewer", asked.body
+                        )
                 changed = revisions.conflicts(revision, obj)
                 if changed:
                     notice = format_html(

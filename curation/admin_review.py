@@ -92,14 +92,15 @@ class RevisionKindFilter(admin.SimpleListFilter):
 class RevisionAdmin(admin.ModelAdmin):
     list_display = [
         "review",
-        "model",
+        "object_kind",
         "author",
         "status",
         "changed_fields",
         "submitted_at",
         "reason",
     ]
-    list_filter = [RevisionStatusFilter, "content_type"]
+    list_display_links = None  # the first column links to the review page itself
+    list_filter = [RevisionStatusFilter, RevisionKindFilter]
     list_select_related = ["author", "content_type"]
     list_per_page = 50
     show_full_result_count = False

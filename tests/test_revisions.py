@@ -438,3 +438,20 @@ def test_the_claims_history_lists_its_review(fund, editor_user, reviewer_client)
     ).content.decode()
     assert "Requested changes" in page and "Say which page." in page
     assert review_url(revision) in page
+
+
+def test_the_queue_names_each_revisions_object_and_kind(fund, editor_user, reviewer_client):
+    submitted(fund, editor_user, statement="Proposed.")
+    page = reviewer_client.get(reverse("admin:curation_revision_changelist")).content.decode()
+    assert "<title>Review queue" in page
+    assert '<td class="field-object_kind">claim</td>' in page
+    assert "log entry" not in page  # the kinds filter lists what can be revised, not every model
+
+
+def test_the_author_reopening_a_revision_sent_back_reads_the_reviewers_comment(
+    fund, editor_user, editor_client
+):
+    revision = submitted(fund, editor_user, statement="Proposed.")
+    revisions.request_changes(revision, factories.reviewer(username="rosa"), "Cite page 4.")
+    page = editor_client.get(change_url(fund)).content.decode()
+    assert "rosa asked: “Cite page 4.”" in page

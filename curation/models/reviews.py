@@ -79,6 +79,7 @@ class Revision(VersionedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name_plural = "review queue"  # as the admin's menu lists them
         constraints = [
             models.UniqueConstraint(
                 fields=["content_type", "object_id", "author"],
