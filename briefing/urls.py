@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from curation.admin_review import notification_settings
+from curation.admin.review import notification_settings
 
 from . import downloads, views
 

@@ -19,10 +19,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import revisions, workflow
-from .agreement import agreement_for
-from .diff import word_diff
-from .models import Claim, NotificationSettings, Revision
+from .. import revisions, workflow
+from ..agreement import agreement_for
+from ..diff import word_diff
+from ..models import Claim, NotificationSettings, Revision
 
 # How much of a long text around a change the page shows, in characters, and how much of one
 # change (a source's new text can run to millions of characters).

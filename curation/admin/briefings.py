@@ -1,0 +1,269 @@
+"""Briefings and their sections; a published one is changed by revision."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+
+from .. import publishing, recovery, resources, revisions
+from ..forms import ProposingForm
+from ..models import Briefing, Section
+from .base import EditorialAdmin
+
+
+class SectionInlineFormSet(forms.BaseInlineFormSet):
+    def __init__(self, *args, revision_rows=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown from the user's open revision: its values, and a tick to delete those it drops.
+        self.revision_rows = revision_rows
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.revision_rows is not None and not self.is_bound and i < self.initial_form_count():
+            row = self.revision_rows.get(form.instance.pk)
+            if row is None:
+                form.initial["DELETE"] = True
+            else:
+                form.initial.update({name: row[name] for name in revisions.SECTION_FIELDS})
+        return form
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        positions = [data.get("position") for data in kept]
+        repeated = sorted({p for p in positions if positions.count(p) > 1})
+        if repeated:
+            raise ValidationError(
+                "Each section needs its own position; repeated: "
+                + ", ".join(str(p) for p in repeated)
+            )
+        if self.instance.pk and self.instance.is_public:
+            bodies = [
+                form.cleaned_data.get("body", "")
+                for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            ]
+            _, unknown, not_public = publishing.citation_problems(bodies)
+            if unknown or not_public:
+                raise ValidationError(
+                    "This briefing is published, so it may only cite public claims. Not public: "
+                    + ", ".join(unknown + not_public)
+                )
+
+
+class SectionInline(admin.StackedInline):
+    """A briefing's sections; of a published briefing with the user's open revision, the
+    revision's sections (`BriefingAdmin.get_formset_kwargs`)."""
+
+    model = Section
+    formset = SectionInlineFormSet
+    fields = ["position", "title", "anchor", "body"]
+    extra = 0
+    ordering = ["position", "id"]
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # The sections the revision adds, as extra forms filled in.
+        rows = getattr(request, "_revision_sections", None) or ()
+        return sum(1 for row in rows if row["id"] is None)
+
+
+class BriefingForm(ProposingForm):
+    """A published briefing's form proposes: its sections' changes are seen only by the admin
+    (`BriefingAdmin.save_related`), so any save of it is a revision, closed if nothing changed."""
+
+    def judge(self):
+        # A revert from history is a reviewer's (`BriefingAdmin.has_change_permission`), and
+        # writes the briefing at once, as a revert always has.
+        return "revision" if self.live and not self.reverting else "direct"
+
+
+@admin.register(Briefing)
+class BriefingAdmin(EditorialAdmin):
+    form = BriefingForm
+    resource_classes = [resources.BriefingResource, resources.SectionResource]
+    list_display = ["title", "edition_date", "status", "published_at", "section_count"]
+    list_filter = ["status"]
+    search_fields = ["title", "slug", "standfirst"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["status", "published_at", "published_by", "citation_check"]
+    inlines = [SectionInline]
+    actions = ["publish", "unpublish"]
+    change_form_template = "curation/briefing_change_form.html"
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "edition_date", "standfirst"]}),
+        ("Publication", {"fields": ["status", "published_at", "published_by", "citation_check"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(section_count=Count("sections"))
+
+    @admin.display(description="sections", ordering="section_count")
+    def section_count(self, obj):
+        return obj.section_count
+
+    @admin.display(description="citations")
+    def citation_check(self, obj):
+        if obj is None or obj.pk is None:
+            return "Checked once the briefing is saved."
+        cited, unknown, not_public = publishing.citation_problems(
+            s.body for s in obj.sections.all()
+        )
+        if not unknown and not not_public:
+            return f"{len(cited)} claims cited; all public."
+        parts = []
+        if unknown:
+            parts.append(("Unknown claims", ", ".join(unknown)))
+        if not_public:
+            parts.append(("Not yet public", ", ".join(not_public)))
+        return format_html_join(mark_safe("<br>"), "<strong>{}:</strong> {}", parts)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(publishing.PUBLISH_PERMISSION)
+
+    # Sections deleted from a briefing's page come back from it (`recovery.recover_section`),
+    # for those who may delete them.
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.recover_sections_view)
+        name = f"{self.opts.app_label}_{self.opts.model_name}_recover_sections"
+        return [path("<path:object_id>/recover-sections/", view, name=name)] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        briefing = self.get_object(request, unquote(object_id))
+        if briefing is not None and self.has_recover_sections_permission(request, briefing):
+            count = recovery.deleted_sections(briefing).count()
+            if count:
+                extra_context["recover_sections"] = (self._recover_sections_url(briefing), count)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_recover_sections_permission(self, request, briefing):
+        """Whoever may delete a section from this briefing may bring one back."""
+        opts = Section._meta
+        may_delete = request.user.has_perm(
+            f"{opts.app_label}.{get_permission_codename('delete', opts)}"
+        )
+        return may_delete and self.has_change_permission(request, briefing)
+
+    def _recover_sections_url(self, briefing):
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_recover_sections"
+        return reverse(name, args=[quote(briefing.pk)])
+
+    def recover_sections_view(self, request, object_id):
+        briefing = self.get_object(request, unquote(object_id))
+        if briefing is None:
+            raise Http404("No such briefing.")
+        if not self.has_recover_sections_permission(request, briefing):
+            raise PermissionDenied
+        records = recovery.deleted_sections(briefing)
+        errors = []
+        if request.method == "POST":
+            try:
+                record = records.get(history_id=request.POST.get("history_id"))
+            except (Section.history.model.DoesNotExist, ValueError, ValidationError):
+                raise Http404("No deleted section of this briefing with this record.") from None
+            response, errors = self.recovered(
+                request,
+                lambda: recovery.recover_section(record, request.user),
+                label="the section {}",
+                change=briefing,
+            )
+            if response:
+                return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Recover deleted sections of \u201c{briefing}\u201d",
+            "opts": self.opts,
+            "original": briefing,
+            "records": records[:200],
+            "errors": errors,
+        }
+        return TemplateResponse(request, "curation/recover_sections.html", context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The user's open revision of a published briefing: its sections go in the formset.
+        request._revision_sections = None
+        if obj is not None and obj.is_public and request.method == "GET":
+            revision = revisions.open_revision(obj, request.user)
+            if revision is not None and "sections" in revision.content:
+                request._revision_sections = revision.content["sections"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        rows = getattr(request, "_revision_sections", None)
+        if rows is not None and inline.model is Section:
+            kwargs["initial"] = [row for row in rows if row["id"] is None]
+            kwargs["revision_rows"] = {row["id"]: row for row in rows if row["id"] is not None}
+        return kwargs
+
+    def save_model(self, request, obj, form, change):
+        if form.verdict == "revision":
+            request._briefing_proposal = form  # proposed with its sections, below
+            return
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, "_briefing_proposal", None) is None:
+            super().save_related(request, form, formsets, change)
+            return
+        # A published briefing stays as readers see it: the change, sections included, is the
+        # user's revision, which goes live when another reviewer approves it.
+        sections = [
+            {
+                "id": f.instance.pk,
+                **{name: f.cleaned_data[name] for name in revisions.SECTION_FIELDS},
+            }
+            for formset in formsets
+            if formset.model is Section
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        proposed = {**form.proposed(), "sections": revisions.encode_sections_rows(sections)}
+        request._revision = revisions.propose(
+            form.current, proposed, request.user, submit="_submit" in request.POST
+        )
+        request._proposed = True
+        super().save_related(request, form, formsets, change)
+
+    def has_change_permission(self, request, obj=None):
+        # A revert from history writes the briefing at once: of a published one, reviewers only.
+        # (Its form proposes the change instead: `BriefingForm`.)
+        reverting = getattr(request, "_reverting", False)
+        if (
+            reverting
+            and obj is not None
+            and obj.is_public
+            and not self.has_publish_permission(request)
+        ):
+            return False
+        return super().has_change_permission(request, obj)
+
+    @admin.action(description="Publish selected briefings", permissions=["publish"])
+    def publish(self, request, queryset):
+        for briefing in queryset:
+            try:
+                briefing._history_user = request.user
+                publishing.publish(briefing, request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, f"Published {briefing.title!r}.", messages.SUCCESS)
+
+    @admin.action(description="Unpublish selected briefings", permissions=["publish"])
+    def unpublish(self, request, queryset):
+        for briefing in queryset:
+            briefing._history_user = request.user
+            publishing.unpublish(briefing, request.user)
+        self.message_user(request, f"Unpublished {queryset.count()} briefing(s).")
