@@ -410,14 +410,20 @@ def request_changes(revision, reviewer, comment, seen_version=None):
     return revision
 
 
+def _lock_own(revision, user, verb, allowed):
+    """The revision, locked, if `user` wrote it and it is in one of the `allowed` statuses."""
+    revision = Revision.objects.select_for_update().get(pk=revision.pk)
+    if revision.author_id != user.pk:
+        raise PermissionDenied(f"Only its author {verb} a revision.")
+    if revision.status not in allowed:
+        raise ValidationError(f"This revision is {revision.get_status_display().lower()}.")
+    return revision
+
+
 @transaction.atomic
 def withdraw(revision, user):
     """The author takes a submitted revision back, to edit it."""
-    revision = Revision.objects.select_for_update().get(pk=revision.pk)
-    if revision.author_id != user.pk:
-        raise PermissionDenied("Only its author withdraws a revision.")
-    if revision.status != Revision.Status.SUBMITTED:
-        raise ValidationError("Only a submitted revision can be withdrawn.")
+    revision = _lock_own(revision, user, "withdraws", [Revision.Status.SUBMITTED])
     revision.status = Revision.Status.DRAFT
     revision.save()
     _record(revision, user, ReviewComment.Kind.WITHDRAWN)
@@ -427,11 +433,7 @@ def withdraw(revision, user):
 @transaction.atomic
 def submit(revision, user):
     """The author submits their draft revision for review."""
-    revision = Revision.objects.select_for_update().get(pk=revision.pk)
-    if revision.author_id != user.pk:
-        raise PermissionDenied("Only its author submits a revision.")
-    if revision.status not in Revision.EDITABLE:
-        raise ValidationError(f"This revision is {revision.get_status_display().lower()}.")
+    revision = _lock_own(revision, user, "submits", Revision.EDITABLE)
     revision.status = Revision.Status.SUBMITTED
     revision.submitted_at = timezone.now()
     revision.save()
@@ -443,11 +445,7 @@ def submit(revision, user):
 @transaction.atomic
 def discard(revision, user):
     """The author drops their revision; the thread keeps it."""
-    revision = Revision.objects.select_for_update().get(pk=revision.pk)
-    if revision.author_id != user.pk:
-        raise PermissionDenied("Only its author discards a revision.")
-    if not revision.is_open:
-        raise ValidationError(f"This revision is {revision.get_status_display().lower()}.")
+    revision = _lock_own(revision, user, "discards", Revision.OPEN)
     _decide(revision, Revision.Status.CLOSED, user)
     revision.save()
     _record(revision, user, ReviewComment.Kind.WITHDRAWN, "Discarded")
