@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_delete
 
 
 def rerender_stale_sections(using="default", **kwargs):
@@ -35,5 +35,10 @@ class CurationConfig(AppConfig):
     def ready(self):
         # Deletion records keep their links, and cascaded sections are marked (signals).
         from . import recovery  # noqa: F401
+        from .revisions import REVIEWED, close_on_delete
+
+        # A deleted object's open revisions are closed, never left in the queue.
+        for model in REVIEWED:
+            pre_delete.connect(close_on_delete, sender=model, dispatch_uid=f"close-{model}")
 
         post_migrate.connect(rerender_stale_sections, sender=self, dispatch_uid="rerender-sections")

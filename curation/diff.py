@@ -34,8 +34,12 @@ def word_diff(old: str, new: str, context: int | None = None) -> list[tuple[str,
     old_middle, new_middle = old[start : len(old) - end], new[start : len(new) - end]
 
     pieces = [("equal", old[:start])]
-    old_tokens, new_tokens = _TOKEN.findall(old_middle), _TOKEN.findall(new_middle)
-    if max(len(old_tokens), len(new_tokens)) > MAX_TOKENS:
+    # A middle over 40 characters a token is not even cut into tokens (a 5 MB source text would
+    # cost some 100 MB of them): shown whole, as one past the token limit is.
+    too_long = max(len(old_middle), len(new_middle)) > MAX_TOKENS * 40
+    old_tokens = [] if too_long else _TOKEN.findall(old_middle)
+    new_tokens = [] if too_long else _TOKEN.findall(new_middle)
+    if too_long or max(len(old_tokens), len(new_tokens)) > MAX_TOKENS:
         pieces += [("delete", old_middle), ("insert", new_middle)]
     else:
         matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)

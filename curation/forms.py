@@ -133,20 +133,26 @@ class ProposingForm(VersionedForm):
     (`curation.revisions`). Opened by someone with an open revision of it, it shows their
     revision, so they go on editing it; saved, `verdict` says "revision", and the admin hands
     `proposed()` to `revisions.propose` instead of saving (see `EditorialAdmin.save_model`).
+    The proposal is checked here, as a save would be, so a refusal is an error in the form. The
+    revision's version is carried like the row's: a form opened before the revision was saved
+    elsewhere (another tab, an import) is refused rather than overwriting it.
     """
 
+    revision_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     verdict = "direct"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.current, self.live, self.revision = None, False, None
+        self.unknown = []  # fields of the revision naming rows that no longer exist
         if self.instance.pk and type(self.instance) in revisions.REVIEWED:
             self.current = self.current_queryset().get(pk=self.instance.pk)
             self.live = revisions.is_live(self.current)
         user = self.request.user if self.request else None
-        if self.live and not self.reverting:
+        if self.live:
             self.revision = revisions.open_revision(self.current, user)
-        if self.revision is not None and not self.is_bound:
+        self.fields["revision_version"].initial = self.revision.version if self.revision else 0
+        if self.revision is not None and not self.is_bound and not self.reverting:
             self.show_revision()
 
     def current_queryset(self):
@@ -158,7 +164,11 @@ class ProposingForm(VersionedForm):
         for name, value in self.revision.content.items():
             if name not in self.fields:
                 continue
-            decoded = revisions.decode(type(self.instance), name, value)
+            try:
+                decoded = revisions.decode(type(self.instance), name, value)
+            except ValidationError:
+                self.unknown.append(name)
+                continue
             if isinstance(decoded, list):
                 decoded = [obj.pk for obj in decoded]
             elif isinstance(decoded, models.Model):
@@ -171,7 +181,9 @@ class ProposingForm(VersionedForm):
         m2m = {
             name: self.cleaned_data[name]
             for name in revisions.REVIEWED[model]
-            if model._meta.get_field(name).many_to_many and name in self.cleaned_data
+            if name != "sections"
+            and model._meta.get_field(name).many_to_many
+            and name in self.cleaned_data
         }
         return revisions.snapshot(self.instance, m2m)
 
@@ -189,16 +201,53 @@ class ProposingForm(VersionedForm):
         if self._errors:
             return
         self.verdict = self.judge()
-        self.check_submitted()
+        self.check_proposal()
 
-    def check_submitted(self):
-        submitted = self.revision is not None and self.revision.status == "submitted"
-        if self.verdict == "revision" and submitted and "_submit" not in self.data:
+    def check_proposal(self):
+        """Refuse, in the form, what `revisions.propose` would refuse, and what it would lose."""
+        key = type(self.instance).objects.key_field
+        if self.live and getattr(self.instance, key) != getattr(self.current, key):
+            self.add_error(key, "Readers link to it by this: it cannot change while it is public.")
+            return
+        if self.verdict != "revision":
+            return
+        if self.reverting and self.revision is not None:
+            self.add_error(
+                None,
+                "You have an open revision of this: discard it on its review page, or edit it, "
+                "before reverting to an earlier version.",
+            )
+            return
+        revision = revisions.open_revision(self.current, self.request.user)
+        loaded = self.cleaned_data.get("revision_version") or 0
+        if (revision.version if revision else 0) != loaded:
+            self.add_error(
+                None,
+                "Your revision was saved from another window or an import since you opened this "
+                "form: open it again to go on from that version.",
+            )
+            return
+        if self.unknown:
+            self.add_error(
+                None,
+                f"Your revision names what no longer exists ({', '.join(self.unknown)}): the form "
+                "shows the live values there; check them before you save.",
+            )
+            self.unknown = []
+            return
+        submitted = revision is not None and revision.status == "submitted"
+        if submitted and "_submit" not in self.data:
             self.add_error(
                 None,
                 "Your revision is submitted for review: submit your change again, or withdraw "
                 "the revision on its review page to go on editing it as a draft.",
             )
+            return
+        try:
+            revisions.check(self.current, self.proposed())
+        except ValidationError as error:
+            for field, messages in error.update_error_dict({}).items():
+                self.add_error(field if field in self.fields else None, messages)
 
     def _save_m2m(self):
         if self.verdict == "direct":  # a proposal's relations are in the revision

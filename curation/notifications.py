@@ -41,8 +41,11 @@ def review_url(revision):
 def recipients(event, revision, actor):
     audience, setting = EVENTS[event]
     if audience == "reviewers":
+        # Those who may decide it: publishers for a briefing, reviewers for the rest.
+        briefing = revision.content_type.model == "briefing"
+        permission = "curation.publish_briefing" if briefing else workflow.REVIEW_PERMISSION
         users = get_user_model().objects.with_perm(
-            workflow.REVIEW_PERMISSION, backend="django.contrib.auth.backends.ModelBackend"
+            permission, backend="django.contrib.auth.backends.ModelBackend"
         )
     else:
         users = get_user_model().objects.filter(pk=revision.author_id)

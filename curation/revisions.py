@@ -29,7 +29,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import notifications, workflow
+from . import limits, notifications, workflow
 from .models import (
     Briefing,
     Claim,
@@ -203,6 +203,15 @@ def apply_sections(briefing, sections):
         section.save()
 
 
+def check(live, proposed):
+    """Raise ValidationError if `proposed` (a whole version, as `snapshot()` gives) could not be
+    saved over `live`; what `propose()` checks, for a form to show before it saves."""
+    now = snapshot(live)
+    content = {name: value for name, value in proposed.items() if value != now[name]}
+    if content:
+        validate(*as_object(live, content))
+
+
 def conflicts(revision, live):
     """The fields the revision changes that changed on the live object since it was proposed."""
     now = snapshot(live)
@@ -309,17 +318,38 @@ def may_decide(user, revision):
 
 
 def _lock(revision, reviewer, seen_version, allowed=(Revision.Status.SUBMITTED,)):
-    """The revision, locked, after the checks every decision shares."""
+    """
+    (The live object, the revision), locked in that order (as a save from the form locks them,
+    so the two never wait on each other), after the checks every decision shares.
+    """
+    revision = Revision.objects.select_related("content_type").get(pk=revision.pk)
+    model = revision.content_type.model_class()
+    live = model.objects.select_for_update().filter(pk=revision.object_id).first()
     revision = Revision.objects.select_for_update().get(pk=revision.pk)
     if not may_decide(reviewer, revision):
         raise PermissionDenied("Only reviewers decide on revisions.")
+    if live is None:
+        raise ValidationError("The object of this revision was deleted.")
     if revision.status not in allowed:
         raise ValidationError(f"This revision is {revision.get_status_display().lower()}.")
-    if seen_version is not None and revision.version != int(seen_version):
+    if seen_version is not None and str(revision.version) != str(seen_version):
         raise ValidationError(
             "The revision changed since you opened it: read it again before you decide."
         )
-    return revision
+    return live, revision
+
+
+def _lock_claim(revision, reviewer, seen_version):
+    """As `_lock`, for the decisions only a claim has (dispute, retract)."""
+    if revision.content_type.model_class() is not Claim:
+        raise ValidationError("Only a claim is disputed or retracted.")
+    return _lock(revision, reviewer, seen_version)
+
+
+def check_length(text):
+    """A comment or note is a text like any other: what a backup restores (`limits.TEXT`)."""
+    if len(text) > limits.TEXT:
+        raise ValidationError(f"Keep it under {limits.TEXT:,} characters.")
 
 
 def check_not_author(revision, user):
@@ -334,10 +364,9 @@ def check_not_author(revision, user):
 @transaction.atomic
 def approve(revision, reviewer, seen_version=None, comment="", kind=None):
     """Write the revision to the live object, in one transaction. Returns the object."""
-    revision = _lock(revision, reviewer, seen_version)
+    live, revision = _lock(revision, reviewer, seen_version)
     check_not_author(revision, reviewer)
-    model = revision.content_type.model_class()
-    live = model.objects.select_for_update().get(pk=revision.object_id)
+    check_length(comment)
     changed_since = conflicts(revision, live)
     if changed_since:
         raise ValidationError(
@@ -348,7 +377,9 @@ def approve(revision, reviewer, seen_version=None, comment="", kind=None):
     obj, m2m = as_object(live, revision.content)
     validate(obj, m2m)
     author = revision.author or "someone"
-    obj._history_user = reviewer
+    # Written by its author, approved by the reviewer: history says both, and who last changed
+    # the wording is the author (`workflow.last_wording_by`).
+    obj._history_user = revision.author or reviewer
     obj._change_reason = f"Revision by {author} approved by {reviewer}"
     if isinstance(obj, Claim):
         obj.reviewed_by, obj.reviewed_at = reviewer, timezone.now()
@@ -377,6 +408,7 @@ def approve(revision, reviewer, seen_version=None, comment="", kind=None):
 @transaction.atomic
 def dispute(revision, reviewer, note, seen_version=None):
     """Approve the revision, then mark the claim disputed, with `note` shown to readers."""
+    _lock_claim(revision, reviewer, seen_version)
     claim = approve(revision, reviewer, seen_version, note, kind=ReviewComment.Kind.DISPUTED)
     claim._history_user = reviewer
     return workflow.transition(claim, Claim.Status.DISPUTED, reviewer, note)
@@ -385,9 +417,8 @@ def dispute(revision, reviewer, note, seen_version=None):
 @transaction.atomic
 def retract(revision, reviewer, note, seen_version=None):
     """Retract the live claim, with `note` shown to readers; the revision is closed."""
-    revision = _lock(revision, reviewer, seen_version)
+    claim, revision = _lock_claim(revision, reviewer, seen_version)
     check_not_author(revision, reviewer)
-    claim = Claim.objects.select_for_update().get(pk=revision.object_id)
     claim._history_user = reviewer
     workflow.transition(claim, Claim.Status.RETRACTED, reviewer, note)
     _decide(revision, Revision.Status.CLOSED, reviewer)
@@ -402,7 +433,8 @@ def request_changes(revision, reviewer, comment, seen_version=None):
     """Send the revision back to its author with a private comment; nothing public changes."""
     if not comment.strip():
         raise ValidationError("Say what should change: the comment goes to the author.")
-    revision = _lock(revision, reviewer, seen_version)
+    check_length(comment)
+    _, revision = _lock(revision, reviewer, seen_version)
     revision.status = Revision.Status.CHANGES_REQUESTED
     revision.save()
     _record(revision, reviewer, ReviewComment.Kind.CHANGES_REQUESTED, comment)
@@ -452,10 +484,28 @@ def discard(revision, user):
     return revision
 
 
+def close_on_delete(sender, instance, **kwargs):
+    """A `pre_delete` receiver: the open revisions of a deleted object are closed (the thread
+    keeps them, and a recovered object comes back with its review history)."""
+    if sender not in REVIEWED or instance.pk is None:
+        return
+    for revision in Revision.objects.open().for_object(instance):
+        _decide(revision, Revision.Status.CLOSED, None)
+        revision.save()
+        ReviewComment.objects.create(
+            content_type=revision.content_type,
+            object_id=revision.object_id,
+            revision=revision,
+            kind=ReviewComment.Kind.WITHDRAWN,
+            body=f"Closed: the {sender._meta.verbose_name} was deleted.",
+        )
+
+
 def comment(obj, user, body, revision=None):
     """A reply in the review thread of `obj`."""
     if not body.strip():
         raise ValidationError("Write a comment first.")
+    check_length(body)
     return ReviewComment.objects.create(
         content_type=ContentType.objects.get_for_model(obj),
         object_id=obj.pk,

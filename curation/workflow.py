@@ -7,6 +7,8 @@ the three to a claim they created unless `BRIEFING_ALLOW_SELF_REVIEW` is on (a o
 Disputing and retracting need a status note saying why. Who reviewed a claim, and when, is recorded.
 """
 
+from itertools import pairwise
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
@@ -34,14 +36,36 @@ def check_transition(claim, new_status, user):
             f"Only reviewers can mark a claim {Claim.Status(new_status).label.lower()}."
         )
     # Verified, disputed and retracted are each public at once (a retracted claim keeps a page
-    # with its notice): nobody puts their own claim there.
-    if (
-        claim.created_by_id is not None
-        and claim.created_by_id == user.pk
-        and not settings.BRIEFING_ALLOW_SELF_REVIEW
-    ):
-        verb = {"verified": "verify", "disputed": "dispute", "retracted": "retract"}[new_status]
+    # with its notice): nobody puts their own claim there, nor one whose wording they changed
+    # last (taken off the public pages, rewritten and verified again, it would be theirs).
+    if settings.BRIEFING_ALLOW_SELF_REVIEW:
+        return
+    verb = {"verified": "verify", "disputed": "dispute", "retracted": "retract"}[new_status]
+    if claim.created_by_id is not None and claim.created_by_id == user.pk:
         raise PermissionDenied(f"You created claim {claim.key!r}; another reviewer must {verb} it.")
+    if new_status != Claim.Status.RETRACTED and last_wording_by(claim) == user.pk:
+        raise PermissionDenied(
+            f"You changed what claim {claim.key!r} says; another reviewer must {verb} it."
+        )
+
+
+# How far back to look for the last change of wording: a claim's statuses change a few times.
+HISTORY_LOOKED_AT = 20
+
+
+def last_wording_by(claim):
+    """The id of the user who last changed a field a reviewer vouches for, if the claim's recent
+    history says (None for a new claim, or a change made by no user)."""
+    if claim.pk is None:
+        return None
+    fields = [f.attname for f in Claim._meta.concrete_fields if f.name in REVIEWED_FIELDS]
+    records = claim.history.order_by("-history_date", "-history_id").values(
+        "history_user_id", *fields
+    )[:HISTORY_LOOKED_AT]
+    for newer, older in pairwise(records):
+        if any(newer[name] != older[name] for name in fields):
+            return newer["history_user_id"]
+    return None
 
 
 def record_review(claim, previous_status, user):
@@ -107,7 +131,7 @@ def settle_edit(claim, previous_status, changed, user):
         raise PermissionDenied(f"Claim {claim.key!r} is retracted; only a reviewer can change it.")
     before = previous_status or Claim.Status.DRAFT
     if claim.status != before:
-        probe = Claim(key=claim.key, status=before)
+        probe = Claim(pk=claim.pk, key=claim.key, status=before)
         probe.created_by_id = claim.created_by_id or (user.pk if previous_status is None else None)
         check_transition(probe, claim.status, user)
         record_review(claim, before, user)

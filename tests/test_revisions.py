@@ -162,7 +162,7 @@ def test_approval_puts_the_revision_live_in_one_step(fund, editor_user, reviewer
     fund.refresh_from_db()
     assert (fund.status, fund.reviewed_by) == ("verified", reviewer_user)
     last = fund.history.first()
-    assert last.history_user == reviewer_user
+    assert last.history_user == editor_user
     assert last.history_change_reason == f"Revision by {editor_user} approved by {reviewer_user}"
     revision.refresh_from_db()
     assert (revision.status, revision.decided_by) == ("approved", reviewer_user)

@@ -113,11 +113,15 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
                 form.proposed(),
                 request.user,
                 submit="_submit" in request.POST,
-                reason=f"Revert to {form.instance.version}" if form.reverting else "",
+                reason=self.revert_reason(request, obj) if form.reverting else "",
             )
             request._proposed = True
             return
         super().save_model(request, obj, form, change)
+
+    def revert_reason(self, request, obj):
+        record = obj.history.filter(history_id=request._reverting_to).first()
+        return f"Revert to the version of {local_time(record.history_date)}" if record else ""
 
     def save_related(self, request, form, formsets, change):
         if getattr(request, "_proposed", False):
@@ -174,8 +178,10 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
         if self.fieldsets and issubclass(self.form, VersionedForm):
             first_name, first_options = fieldsets[0]
             fields = list(first_options["fields"])
-            if "loaded_version" not in fields:
-                fields.append("loaded_version")
+            hidden = ["loaded_version"]
+            if issubclass(self.form, ProposingForm):
+                hidden.append("revision_version")
+            fields += [name for name in hidden if name not in fields]
             fieldsets = [(first_name, {**first_options, "fields": fields}), *fieldsets[1:]]
         return fieldsets
 
@@ -193,7 +199,7 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Reverting is changing: judged on the object as it is now, not as it was then.
-        request._reverting = True
+        request._reverting, request._reverting_to = True, version_id
         if request.method == "POST":
             current = self.get_object(request, object_id)
             if current is None or not self.has_change_permission(request, current):

@@ -19,8 +19,9 @@ from .base import EditorialAdmin
 
 
 class SectionInlineFormSet(forms.BaseInlineFormSet):
-    def __init__(self, *args, revision_rows=None, **kwargs):
+    def __init__(self, *args, revision_rows=None, proposed_over=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.proposed_over = proposed_over  # the ids of the sections the revision was made over
         # Shown from the user's open revision: its values, and a tick to delete those it drops.
         self.revision_rows = revision_rows
 
@@ -29,7 +30,8 @@ class SectionInlineFormSet(forms.BaseInlineFormSet):
         if self.revision_rows is not None and not self.is_bound and i < self.initial_form_count():
             row = self.revision_rows.get(form.instance.pk)
             if row is None:
-                form.initial["DELETE"] = True
+                # Deleted by the revision, if it was there when proposed (not one added since).
+                form.initial["DELETE"] = form.instance.pk in self.proposed_over
             else:
                 form.initial.update({name: row[name] for name in revisions.SECTION_FIELDS})
         return form
@@ -83,9 +85,7 @@ class BriefingForm(ProposingForm):
     (`BriefingAdmin.save_related`), so any save of it is a revision, closed if nothing changed."""
 
     def judge(self):
-        # A revert from history is a reviewer's (`BriefingAdmin.has_change_permission`), and
-        # writes the briefing at once, as a revert always has.
-        return "revision" if self.live and not self.reverting else "direct"
+        return "revision" if self.live else "direct"
 
 
 @admin.register(Briefing)
@@ -193,11 +193,12 @@ class BriefingAdmin(EditorialAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # The user's open revision of a published briefing: its sections go in the formset.
-        request._revision_sections = None
+        request._revision_sections = request._proposed_over = None
         if obj is not None and obj.is_public and request.method == "GET":
             revision = revisions.open_revision(obj, request.user)
             if revision is not None and "sections" in revision.content:
                 request._revision_sections = revision.content["sections"]
+                request._proposed_over = {row["id"] for row in revision.base["sections"]}
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
@@ -206,10 +207,11 @@ class BriefingAdmin(EditorialAdmin):
         if rows is not None and inline.model is Section:
             kwargs["initial"] = [row for row in rows if row["id"] is None]
             kwargs["revision_rows"] = {row["id"]: row for row in rows if row["id"] is not None}
+            kwargs["proposed_over"] = request._proposed_over
         return kwargs
 
     def save_model(self, request, obj, form, change):
-        if form.verdict == "revision":
+        if form.verdict == "revision" and not form.reverting:
             request._briefing_proposal = form  # proposed with its sections, below
             return
         super().save_model(request, obj, form, change)
@@ -238,8 +240,8 @@ class BriefingAdmin(EditorialAdmin):
         super().save_related(request, form, formsets, change)
 
     def has_change_permission(self, request, obj=None):
-        # A revert from history writes the briefing at once: of a published one, reviewers only.
-        # (Its form proposes the change instead: `BriefingForm`.)
+        # A revert from history of a published briefing (its fields; a revision like any change
+        # to it, `BriefingForm`) is for those who may publish.
         reverting = getattr(request, "_reverting", False)
         if (
             reverting

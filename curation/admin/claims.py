@@ -76,7 +76,7 @@ class ClaimForm(ProposingForm):
         if self.revision is not None and self.verdict == "direct":
             # Back to the live version: `propose` closes the revision.
             self.verdict = "revision" if self.instance.status == self.original_status else "direct"
-        self.check_submitted()
+        self.check_proposal()
 
 
 class StatusNoteForm(forms.Form):

@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from .. import revisions, workflow
 from ..agreement import agreement_for
@@ -274,7 +275,12 @@ class DecisionForm(forms.Form):
 
 def review_context(request, revision, live):
     model = type(live)
-    proposed, m2m = revisions.as_object(live, revision.content)
+    try:
+        proposed, m2m = revisions.as_object(live, revision.content)
+        unknown = ""
+    except ValidationError as error:
+        # It names a row renamed or deleted since: shown, and not approvable as it is.
+        proposed, m2m, unknown = None, {}, " ".join(error.messages)
     now = revisions.snapshot(live)
     # Only an open revision can conflict: a decided one is history.
     changed_since = set(revisions.conflicts(revision, live)) if revision.is_open else set()
@@ -304,7 +310,10 @@ def review_context(request, revision, live):
         "live": live,
         "rows": rows,
         "unchanged": [
-            (model._meta.get_field(name).verbose_name, display(model._meta.get_field(name), v))
+            (
+                model._meta.get_field(name).verbose_name,
+                Truncator(display(model._meta.get_field(name), v)).chars(CONTEXT),
+            )
             for name, v in now.items()
             if name not in revision.content and name != "sections"
         ],
@@ -320,7 +329,8 @@ def review_context(request, revision, live):
         "can_withdraw": is_author and revision.status == Revision.Status.SUBMITTED,
         "can_discard": is_author and revision.is_open,
     }
-    if isinstance(live, Claim):
+    context["unknown"] = unknown
+    if isinstance(live, Claim) and proposed is not None:
         context.update(claim_evidence(live, proposed, m2m, revision))
     return context
 
@@ -385,6 +395,7 @@ def claim_evidence(live, proposed, m2m, revision):
     corr_before = {c.pk: c for c in before.corroborations}
     corr_after = {c.pk: c for c in after.corroborations}
     return {
+        "evidence": True,
         "quote_context": quote,
         "quote_error": quote_error,
         "quote_changed": bool({"quote", "source"} & revision.content.keys()),

@@ -36,6 +36,57 @@ from .columns import (
 from .engine import CsvResource
 
 
+class ProposingResource(CsvResource):
+    """
+    A file of rows readers see once public: imported by a user (the admin), a row that changes a
+    public row is not written but proposed, as the user's revision (`curation.revisions`),
+    submitted for review, on top of their open revision if they have one; `proposals` counts
+    them. Imports by the system (commands, bundles) write directly.
+    """
+
+    def row_m2m(self, row):
+        """The row's many-to-many values that a revision holds, by field name."""
+        model = self._meta.model
+        return {
+            name: self.fields[name].clean(row)
+            for name in revisions.REVIEWED[model]
+            if name in self.fields
+            and model._meta.get_field(name).many_to_many
+            and self.fields[name].column_name in row
+        }
+
+    def proposal(self, instance, is_create, row, user):
+        """The live row `instance` would change, if this import must propose it; else None."""
+        if user is None or is_create:
+            return None
+        live = type(instance).objects.get(pk=instance.pk)
+        return live if revisions.is_live(live) else None
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        user = kwargs.get("user")
+        live = self.proposal(instance, is_create, row, user)
+        if live is None:
+            super().save_instance(instance, is_create, row, **kwargs)
+            return
+        instance._proposed = True
+        now = revisions.snapshot(live)
+        changed = {
+            name: value
+            for name, value in revisions.snapshot(instance, self.row_m2m(row)).items()
+            if value != now[name]
+        }
+        if not changed:
+            return
+        file_name = kwargs.get("file_name") or self.default_file_name()
+        proposed = {**revisions.proposed_version(live, user), **changed}
+        revisions.propose(live, proposed, user, submit=True, reason=f"Imported from {file_name}")
+        self.proposals += 1
+
+    def save_m2m(self, instance, row, **kwargs):
+        if not instance.__dict__.get("_proposed"):
+            super().save_m2m(instance, row, **kwargs)
+
+
 class TopicResource(CsvResource):
     slug = code("slug")
     name = free_text("name")
@@ -47,7 +98,7 @@ class TopicResource(CsvResource):
         import_id_fields = ["slug"]
 
 
-class OrganizationResource(CsvResource):
+class OrganizationResource(ProposingResource):
     slug = code("slug")
     name = free_text("name")
     kind = code("kind", Organization.Kind)
@@ -61,7 +112,7 @@ class OrganizationResource(CsvResource):
         import_id_fields = ["slug"]
 
 
-class SourceResource(CsvResource):
+class SourceResource(ProposingResource):
     key = code("key")
     title = free_text("title")
     publisher = free_text("publisher")
@@ -85,7 +136,7 @@ class SourceResource(CsvResource):
         source.text_sha256 = source.compute_hash()
 
 
-class InitiativeResource(CsvResource):
+class InitiativeResource(ProposingResource):
     slug = code("slug")
     name = free_text("name")
     kind = code("kind", Initiative.Kind)
@@ -109,7 +160,7 @@ class InitiativeResource(CsvResource):
         return super().export_queryset(queryset).select_related("lead")
 
 
-class ClaimResource(CsvResource):
+class ClaimResource(ProposingResource):
     """
     claims.csv. Exports add `conflicts_with` and `corroborated_by`, derived for the whole export
     at once by `curation.agreement.agreement_for`; import ignores them.
@@ -117,8 +168,8 @@ class ClaimResource(CsvResource):
     When the import is made by a user (the admin passes one), the workflow applies: only a
     reviewer may set a claim verified, disputed or retracted, new claims are recorded as
     created by the importing user, and a row that changes what readers see of a public claim
-    is submitted for review as the user's revision (`curation.revisions`), leaving the live
-    claim as it is; `proposals` counts them. Commands (the seed load) import as the system.
+    is submitted for review as the user's revision (`ProposingResource`), leaving the live
+    claim as it is. Commands (the seed load) import as the system.
     """
 
     key = code("key")
@@ -204,34 +255,15 @@ class ClaimResource(CsvResource):
                 errors.setdefault("status", []).append(str(error))
             else:
                 if verdict == "revision" and not errors:
-                    instance._proposed_m2m = {
-                        name: self.fields[name].clean(row)
-                        for name in ("organizations", "topics")
-                        if self.fields[name].column_name in row
-                    }
+                    instance._proposed_m2m = self.row_m2m(row)
         if errors:
             raise ValidationError(errors)
 
-    def save_instance(self, instance, is_create, row, **kwargs):
-        proposed_m2m = instance.__dict__.get("_proposed_m2m")
-        if proposed_m2m is None:
-            super().save_instance(instance, is_create, row, **kwargs)
-            return
-        # A change to a public claim: the user's revision, submitted; the claim stays as it is.
-        live = Claim.objects.select_related("source", "initiative").get(pk=instance.pk)
-        file_name = kwargs.get("file_name") or self.default_file_name()
-        revisions.propose(
-            live,
-            revisions.snapshot(instance, proposed_m2m),
-            kwargs["user"],
-            submit=True,
-            reason=f"Imported from {file_name}",
-        )
-        self.proposals += 1
-
-    def save_m2m(self, instance, row, **kwargs):
-        if "_proposed_m2m" not in instance.__dict__:
-            super().save_m2m(instance, row, **kwargs)
+    def proposal(self, instance, is_create, row, user):
+        # `settle_edit` has judged the row (`import_instance`): a revision, or written directly.
+        if instance.__dict__.get("_proposed_m2m") is None:
+            return None
+        return Claim.objects.select_related("source", "initiative").get(pk=instance.pk)
 
     def export_queryset(self, queryset=None):
         queryset = (
