@@ -233,7 +233,7 @@ def proposed_version(live, user):
 
 def pending(obj):
     """Every open revision of `obj`, with its author."""
-    return Revision.objects.open().for_object(obj).select_related("author")
+    return Revision.objects.open().for_object(obj).select_related("author").defer("base")
 
 
 # What people do -----------------------------------------------------------------------------

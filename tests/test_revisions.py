@@ -230,7 +230,9 @@ def test_an_approval_that_would_break_the_quote_changes_nothing(fund, editor_use
 def test_request_changes_emails_the_author_and_changes_nothing_public(
     fund, editor_user, reviewer_user, django_capture_on_commit_callbacks
 ):
-    revision = submitted(fund, editor_user, statement="Rushed wording.")
+    with django_capture_on_commit_callbacks(execute=True):
+        revision = submitted(fund, editor_user, statement="Rushed wording.")
+    mail.outbox.clear()
     before = what_readers_see()
     with pytest.raises(ValidationError):
         revisions.request_changes(revision, reviewer_user, "  ")
@@ -455,3 +457,18 @@ def test_the_author_reopening_a_revision_sent_back_reads_the_reviewers_comment(
     revisions.request_changes(revision, factories.reviewer(username="rosa"), "Cite page 4.")
     page = editor_client.get(change_url(fund)).content.decode()
     assert "rosa asked: “Cite page 4.”" in page
+
+
+def test_an_import_of_many_changes_sends_each_reviewer_one_email(
+    editor_user, reviewer_user, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    claims = [factories.ClaimFactory(key=f"c{i}") for i in range(3)]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for claim in claims:
+            submitted(claim, editor_user, statement=f"New {claim.key}.")
+    [message] = mail.outbox
+    assert message.to == [reviewer_user.email]
+    assert message.subject == "[Briefing] For review: 3 changes"
+    assert all(f"claim c{i}" in message.body for i in range(3))

@@ -110,6 +110,9 @@ class RevisionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("base")  # the list names fields, no values
+
     def has_change_permission(self, request, obj=None):
         return False
 
