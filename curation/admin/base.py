@@ -138,7 +138,7 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
             message = (
                 f"Proposed a change ({', '.join(revision.content)})"
                 if revision is not None
-                else "Proposed no change: the revision matched the live claim and was closed"
+                else "Proposed no change: the revision matched the live version and was closed"
             )
         return super().log_change(request, obj, message)
 
