@@ -109,6 +109,9 @@ class CsvResource(resources.ModelResource):
         instance_loader_class = PreloadingInstanceLoader
         chunk_size = 2000
 
+    # A file only the system imports (a bundle's own files): why an import by a user is refused.
+    system_only = ""
+
     def __init__(
         self, all_or_nothing=True, html_diff=True, progress=None, formula_safe=True, **kwargs
     ):
@@ -337,6 +340,8 @@ class CsvResource(resources.ModelResource):
                     field.clean(row)
                 except ValueError as error:
                     errors[field.attribute] = [str(error)]
+        if self.system_only and kwargs.get("user") is not None:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(self.system_only)
         if errors:
             raise ValidationError(errors)
 

@@ -12,7 +12,7 @@ that contract; they also carry the review stamps (`ReviewResource`, and the stam
 """
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
 from django.utils import timezone
 from import_export import fields
@@ -444,17 +444,16 @@ class ReviewResource(CsvResource):
     def identity_label(self, identity):
         return f"claim {identity[0]!r}"
 
+    system_only = (
+        "Review stamps are restored from a bundle (import_bundle), never imported by a user."
+    )
+
     def import_instance(self, instance, row, **kwargs):
         errors = {}
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
-        if kwargs.get("user") is not None:
-            errors.setdefault(NON_FIELD_ERRORS, []).append(
-                "Review stamps are restored from a bundle (import_bundle), never imported by "
-                "a user."
-            )
         if instance.pk is None and "key" not in errors:
             errors["key"] = [
                 f"unknown claim {instance.key!r}: no claim has this key."

@@ -16,7 +16,7 @@ import uuid
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from import_export import fields, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 
@@ -229,14 +229,13 @@ class KeyLoader(ModelInstanceLoader):
 
 
 class TargetedResource(CsvResource):
-    """What revisions.csv and comments.csv share: a key, the object they are about, and the
-    refusal of an import made by a user."""
+    """What revisions.csv and comments.csv share: a key, and the object they are about. Like
+    reviews.csv, they are restored by the system only (`system_only`)."""
 
     key = fields.Field(attribute="key", column_name="key", widget=UuidWidget())
     target_model = ModelField(attribute="content_type", column_name="model", widget=ModelWidget())
     target = fields.Field(attribute="object_id", column_name="object", widget=ObjectWidget())
 
-    refusal = ""
     checked_by_cells = ("content_type", "object_id")
 
     def __init__(self, **kwargs):
@@ -248,17 +247,6 @@ class TargetedResource(CsvResource):
         self.fields["target"].widget.load(
             (cell(row.get("model")), cell(row.get("object"))) for row in dataset.dict
         )
-
-    def import_instance(self, instance, row, **kwargs):
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if kwargs.get("user") is not None:
-            errors.setdefault(NON_FIELD_ERRORS, []).append(self.refusal)
-        if errors:
-            raise ValidationError(errors)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         # The engine's check, leaving out what the cells have checked already: the object
@@ -301,7 +289,7 @@ class RevisionResource(TargetedResource):
     decided_at = iso_datetime("decided_at")
 
     checked_by_cells = ("content_type", "object_id", "base", "content")
-    refusal = "Revisions are restored from a bundle (import_bundle), never imported by a user."
+    system_only = "Revisions are restored from a bundle (import_bundle), never imported by a user."
 
     class Meta:
         model = Revision
@@ -337,7 +325,7 @@ class ReviewCommentResource(TargetedResource):
     body = free_text("body")
     created_at = iso_datetime("created_at")
 
-    refusal = (
+    system_only = (
         "Review comments are restored from a bundle (import_bundle), never imported by a user."
     )
 
