@@ -7,6 +7,10 @@ from decimal import Decimal
 
 UNIT_SYMBOLS = {"HKD": "HK$", "USD": "US$", "RMB": "RMB ", "CNY": "RMB "}
 SCALES = ((Decimal(10) ** 12, "tn"), (Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "m"))
+# As the admin writes them: HK$3 billion.
+IN_WORDS = tuple(
+    (scale, f" {word}") for (scale, _), word in zip(SCALES, ("trillion", "billion", "million"))
+)
 
 
 def _plain(number):
@@ -18,15 +22,16 @@ def _plain(number):
     return f"{int(whole):,}.{fraction}" if whole.lstrip("-") else f"0.{fraction}"
 
 
-def format_value(value, unit="", compact=False):
-    """A value for readers: HK$3,000,000,000 (or HK$3bn compact), 90%, 2,200."""
+def format_value(value, unit="", compact=False, scales=SCALES):
+    """A value for readers: HK$3,000,000,000 (or HK$3bn compact, HK$3 billion with `IN_WORDS`),
+    90%, 2,200."""
     if value is None:
         return ""
     value = Decimal(value)
     unit = (unit or "").strip()
     number = _plain(value)
     if compact:
-        for scale, suffix in SCALES:
+        for scale, suffix in scales:
             if abs(value) >= scale:
                 number = _plain((value / scale).quantize(Decimal("0.01"))) + suffix
                 break
@@ -46,6 +51,11 @@ def format_value(value, unit="", compact=False):
 def figure(claim, compact=False):
     """A figure claim's value in its unit."""
     return format_value(claim.value, claim.unit, compact=compact)
+
+
+def in_words(claim):
+    """A figure claim's value as people write it: HK$3 billion, 2,200, 2026."""
+    return format_value(claim.value, claim.unit, compact=True, scales=IN_WORDS)
 
 
 def attribute_label(attribute):

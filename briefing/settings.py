@@ -6,6 +6,7 @@ DJANGO_SECRET_KEY   required when DJANGO_DEBUG is off
 DJANGO_DEBUG        1/0, true/false (default: off)
 DJANGO_ALLOWED_HOSTS  comma-separated host names (default with debug: localhost names)
 BRIEFING_ALLOW_SELF_REVIEW  1 lets a reviewer verify, dispute and retract their own claims
+BRIEFING_STALE_MONTHS  age at which a cited figure shows as stale on the editors' desk (12)
 DJANGO_CLIENT_IP_HEADER  behind a proxy: the header naming the client (see Login throttling)
 CACHE_URL           default: LocMem, per process; redis://host:6379/0 for Redis (shared)
 PAGE_CACHE_MAX_MB   LocMem only: megabytes of pages each worker process may hold (default: 64)
@@ -74,7 +75,8 @@ ALLOWED_HOSTS = env_list(
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, opening on the editors' desk.
+    "curation.apps.EditorialAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -277,6 +279,10 @@ BRIEFING_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 1)
 
 # A reviewer may not verify a claim they created, unless a one-person team turns this on.
 BRIEFING_ALLOW_SELF_REVIEW = env_bool("BRIEFING_ALLOW_SELF_REVIEW", False)
+
+# A figure that a published briefing cites is stale on the editors' desk once its as-of date is
+# older than this many months.
+BRIEFING_STALE_MONTHS = env_int("BRIEFING_STALE_MONTHS", 12)
 
 # Email: review notifications (curation/notifications.py) ----------------------------------------
 

@@ -169,10 +169,7 @@ def agreement_for(claims, candidates=None, links=None, organizations_of=None):
         organizations.update(organizations_of or {})
 
         def subject(pk, initiative_id):
-            if initiative_id:
-                return ("initiative", initiative_id)
-            orgs = organizations.get(pk)
-            return ("organizations", frozenset(orgs)) if orgs else None
+            return _subject(initiative_id, organizations.get(pk))
 
         groups = defaultdict(list)
         for row in pool.values():
@@ -186,7 +183,7 @@ def agreement_for(claims, candidates=None, links=None, organizations_of=None):
             for other in groups.get((subj, claim.attribute, claim.as_of), ()):
                 if other.id == claim.pk:
                     continue
-                if (other.value, other.unit) != (claim.value, claim.unit):
+                if _differ(other, claim):
                     conflicts[claim.pk][other.id] = None  # counted once if also linked
                 elif other.source_id != claim.source_id:
                     corroborations[claim.pk][other.id] = None
@@ -208,3 +205,66 @@ def agreement_for(claims, candidates=None, links=None, organizations_of=None):
 
 def _key(claim):
     return claim.key
+
+
+def _subject(initiative_id, organizations):
+    """What a figure is about: its initiative, else its set of organisations (None if neither)."""
+    if initiative_id:
+        return ("initiative", initiative_id)
+    return ("organizations", frozenset(organizations)) if organizations else None
+
+
+def _differ(figure, other):
+    """Whether two figures about the same thing, attribute and date conflict."""
+    return (figure.value, figure.unit) != (other.value, other.unit)
+
+
+# The pairs `conflicting_pairs()` lists at most: a careless import of thousands of figures
+# that all differ would otherwise make millions.
+MAX_PAIRS = 10_000
+
+
+def conflicting_pairs(claims, limit=MAX_PAIRS):
+    """
+    The pairs of the QuerySet `claims` that conflict, derived from their figures or linked by
+    hand, as (lower id, higher id), the linked ones first, at most `limit` of them.
+
+    Two queries, however many claims: the links, and the figures with their organisations.
+    """
+    pairs = {}
+    through = Claim.contradicts.through.objects.filter(
+        from_claim__in=claims, to_claim__in=claims, from_claim_id__lt=F("to_claim_id")
+    )
+    for pair in through.values_list("from_claim_id", "to_claim_id").order_by("from_claim_id"):
+        pairs[pair] = None
+
+    figures, organizations = {}, defaultdict(set)
+    rows = Claim.objects.filter(pk__in=claims.values("pk"), value__isnull=False).exclude(
+        attribute=""
+    )
+    for row in rows.order_by("pk").values_list(*COLUMNS, "organizations", named=True):
+        figures.setdefault(row.id, row)
+        if row.organizations is not None:
+            organizations[row.id].add(row.organizations)
+    groups = defaultdict(list)
+    for row in figures.values():
+        subject = _subject(row.initiative_id, organizations.get(row.id))
+        if subject is not None:
+            groups[(subject, row.attribute, row.as_of)].append(row)
+    for group in groups.values():
+        # Figures of equal value and unit agree; compared a value against a value, a group of
+        # thousands of equal figures costs nothing.
+        alike = defaultdict(list)
+        for row in group:
+            alike[(row.value, row.unit)].append(row)
+        classes = list(alike.values())
+        for i, these in enumerate(classes):
+            for those in classes[i + 1 :]:
+                if not _differ(these[0], those[0]):
+                    continue
+                for figure in these:
+                    for other in those:
+                        if len(pairs) >= limit:
+                            return list(pairs)
+                        pairs[tuple(sorted((figure.id, other.id)))] = None
+    return list(pairs)[:limit]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate, pre_delete
 
 
@@ -42,3 +43,10 @@ class CurationConfig(AppConfig):
             pre_delete.connect(close_on_delete, sender=model, dispatch_uid=f"close-{model}")
 
         post_migrate.connect(rerender_stale_sections, sender=self, dispatch_uid="rerender-sections")
+
+
+class EditorialAdminConfig(admin_apps.AdminConfig):
+    """`django.contrib.admin`, with the site that opens on the editors' desk as `admin.site`."""
+
+    default = False  # installed by its dotted path; `curation` is CurationConfig
+    default_site = "curation.admin_site.EditorialSite"

@@ -17,13 +17,25 @@ def citation_problems(bodies):
     Returns (cited, unknown, not_public): every cited key in order of first citation, the keys
     that name no claim, and the keys of claims that exist but are not public.
     """
-    cited = list(dict.fromkeys(key for body in bodies for key in cited_keys(body)))
-    statuses = dict(filter_in(Claim.objects.values_list("key", "status"), "key", cited))
-    unknown = [key for key in cited if key not in statuses]
-    not_public = [
-        key for key in cited if key in statuses and statuses[key] not in Claim.PUBLIC_STATUSES
-    ]
-    return cited, unknown, not_public
+    return citation_problems_by({None: bodies})[None]
+
+
+def citation_problems_by(bodies_by):
+    """`citation_problems()` of several groups of bodies, {name: bodies}, in one query."""
+    cited_by = {
+        name: list(dict.fromkeys(key for body in bodies for key in cited_keys(body)))
+        for name, bodies in bodies_by.items()
+    }
+    every_key = list(dict.fromkeys(key for cited in cited_by.values() for key in cited))
+    statuses = dict(filter_in(Claim.objects.values_list("key", "status"), "key", every_key))
+    found = {}
+    for name, cited in cited_by.items():
+        unknown = [key for key in cited if key not in statuses]
+        not_public = [
+            key for key in cited if key in statuses and statuses[key] not in Claim.PUBLIC_STATUSES
+        ]
+        found[name] = (cited, unknown, not_public)
+    return found
 
 
 def check_publishable(briefing):

@@ -14,9 +14,11 @@ HISTORY_MODELS = [f"historical{name}" for name in EDITORIAL_MODELS]
 EDITOR = [f"{action}_{model}" for model in EDITORIAL_MODELS for action in ("add", "change", "view")]
 EDITOR += [f"view_{model}" for model in HISTORY_MODELS]
 # Revisions are made and decided through the claim form and the review page, never edited as rows.
-EDITOR += ["view_revision", "view_reviewcomment", "add_reviewcomment"]
+EDITOR += ["view_revision", "view_reviewcomment", "add_reviewcomment", "view_conflictexplanation"]
 REVIEWER = EDITOR + [f"delete_{model}" for model in EDITORIAL_MODELS]
 REVIEWER += ["review_claim", "publish_briefing"]
+# Reviewers record that a conflict between two claims is explained (the desk's open conflicts).
+REVIEWER += [f"{action}_conflictexplanation" for action in ("add", "change", "delete")]
 
 ROLES = {"Editor": EDITOR, "Reviewer": REVIEWER}
 
@@ -34,6 +36,18 @@ def grant_roles(apps):
         if missing:
             raise RuntimeError(f"Permissions missing for the {name} group: {sorted(missing)}")
         group.permissions.add(*permissions)
+
+
+def grant_roles_in_migration(apps, schema_editor):
+    """A migration's step that gives the groups permissions on models it has just created."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; the groups need them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0)
+        app_config.models_module = None
+    grant_roles(apps)
 
 
 def ensure_roles():

@@ -16,6 +16,7 @@ from .. import publishing, recovery, resources, revisions
 from ..forms import ProposingForm
 from ..models import Briefing, Section
 from .base import EditorialAdmin
+from .filters import BriefingAttentionFilter
 
 
 class SectionInlineFormSet(forms.BaseInlineFormSet):
@@ -93,7 +94,7 @@ class BriefingAdmin(EditorialAdmin):
     form = BriefingForm
     resource_classes = [resources.BriefingResource, resources.SectionResource]
     list_display = ["title", "edition_date", "status", "published_at", "section_count"]
-    list_filter = ["status"]
+    list_filter = ["status", BriefingAttentionFilter]
     search_fields = ["title", "slug", "standfirst"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["status", "published_at", "published_by", "citation_check"]

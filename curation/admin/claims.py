@@ -17,6 +17,7 @@ from ..agreement import agreement_for
 from ..forms import ProposingForm
 from ..models import Claim, Revision
 from .base import EditorialAdmin
+from .filters import ClaimCitedFilter, ClaimConflictFilter, ClaimFreshnessFilter, ClaimWorkFilter
 
 
 class ClaimForm(ProposingForm):
@@ -102,12 +103,16 @@ class ClaimAdmin(EditorialAdmin):
         "pending_revision",
     ]
     list_filter = [
+        ClaimWorkFilter,
         "status",
         "kind",
         "confidence",
         "source__reliability",
         ("source", admin.RelatedOnlyFieldListFilter),
         ("initiative", admin.RelatedOnlyFieldListFilter),
+        ClaimConflictFilter,
+        ClaimFreshnessFilter,
+        ClaimCitedFilter,
     ]
     list_select_related = ["source", "initiative"]
     search_fields = ["key", "statement", "quote", "speaker", "attribute"]

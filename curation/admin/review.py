@@ -24,6 +24,7 @@ from .. import revisions, workflow
 from ..agreement import agreement_for
 from ..diff import word_diff
 from ..models import Claim, NotificationSettings, Revision
+from .filters import RevisionAuthorFilter
 
 # How much of a long text around a change the page shows, in characters, and how much of one
 # change (a source's new text can run to millions of characters).
@@ -101,7 +102,7 @@ class RevisionAdmin(admin.ModelAdmin):
         "reason",
     ]
     list_display_links = None  # the first column links to the review page itself
-    list_filter = [RevisionStatusFilter, RevisionKindFilter]
+    list_filter = [RevisionStatusFilter, RevisionKindFilter, RevisionAuthorFilter]
     list_select_related = ["author", "content_type"]
     list_per_page = 50
     show_full_result_count = False

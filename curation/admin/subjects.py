@@ -7,6 +7,7 @@ from django.utils.text import Truncator
 from .. import resources
 from ..models import Claim, Initiative, Organization, Source, Topic
 from .base import EditorialAdmin
+from .filters import SourceUseFilter
 
 # Topics and organisations -----------------------------------------------------------------------
 
@@ -66,7 +67,7 @@ class ClaimInline(admin.TabularInline):
 class SourceAdmin(EditorialAdmin):
     resource_classes = [resources.SourceResource]
     list_display = ["key", "title", "publisher", "source_type", "published_on", "reliability"]
-    list_filter = ["source_type", "reliability", "language"]
+    list_filter = ["source_type", "reliability", "language", SourceUseFilter]
     search_fields = ["key", "title", "publisher", "author", "url"]
     date_hierarchy = None
     readonly_fields = ["text_sha256", "created_at", "updated_at"]

@@ -8,6 +8,8 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
+from curation.roles import grant_roles_in_migration
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -215,19 +217,6 @@ class Migration(migrations.Migration):
     ]
 
 
-def grant_review_permissions(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    from curation.roles import grant_roles
-
-    # Permissions are normally created after all migrations; the groups need them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0)
-        app_config.models_module = None
-    grant_roles(apps)
-
-
 Migration.operations.append(
-    migrations.RunPython(grant_review_permissions, migrations.RunPython.noop)
+    migrations.RunPython(grant_roles_in_migration, migrations.RunPython.noop)
 )

@@ -29,6 +29,7 @@ from .briefings import (
     unique_anchor,
 )
 from .claims import Claim
+from .conflicts import ConflictExplanation
 from .reviews import NotificationSettings, ReviewComment, Revision
 from .sources import Source
 from .subjects import Initiative, Organization, Topic, split_list
@@ -42,6 +43,7 @@ __all__ = [
     "Briefing",
     "Citation",
     "Claim",
+    "ConflictExplanation",
     "Initiative",
     "NaturalKeyManager",
     "NotificationSettings",

@@ -1,0 +1,221 @@
+"""
+What waits on the editors' desk, and for whom.
+
+Each question the desk asks (what awaits my review, which figures are stale, which briefings
+cannot be published...) is answered here once, as a QuerySet or a list of ids, and used both by
+the desk's panels (`curation.admin.desk`) and by the admin list filters that panels link to, so a
+panel's count and the list it opens agree.
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from .agreement import conflicting_pairs
+from .models import (
+    Briefing,
+    Citation,
+    Claim,
+    ConflictExplanation,
+    ReviewComment,
+    Revision,
+    Section,
+    Source,
+)
+from .publishing import citation_problems_by
+
+
+def may_review_own():
+    return settings.BRIEFING_ALLOW_SELF_REVIEW
+
+
+# Review -----------------------------------------------------------------------------------------
+
+
+def awaiting_claims(user):
+    """Claims submitted for review that `user` may review: not their own, oldest first."""
+    claims = Claim.objects.filter(status=Claim.Status.IN_REVIEW)
+    if not may_review_own():
+        claims = claims.exclude(created_by=user)
+    return claims.order_by("updated_at", "pk")
+
+
+def awaiting_revisions(user):
+    """Revisions submitted for review that `user` may decide: not their own, oldest first."""
+    submitted = Revision.objects.submitted()
+    if not may_review_own():
+        submitted = submitted.exclude(author=user)
+    return submitted.order_by("submitted_at", "pk")
+
+
+def own_claims(user):
+    return Claim.objects.filter(created_by=user)
+
+
+def own_drafts(user):
+    return own_claims(user).filter(status=Claim.Status.DRAFT).order_by("updated_at", "pk")
+
+
+def sent_back(user):
+    """`user`'s revisions a reviewer sent back, each with the latest comment of its thread."""
+    latest = ReviewComment.objects.filter(revision=OuterRef("pk")).order_by("-created_at", "-pk")
+    return (
+        Revision.objects.filter(author=user, status=Revision.Status.CHANGES_REQUESTED)
+        .annotate(latest_comment=Subquery(latest.values("body")[:1]))
+        .order_by("updated_at", "pk")
+    )
+
+
+def own_pending(user):
+    """`user`'s revisions not yet decided, nor sent back."""
+    waiting = (Revision.Status.DRAFT, Revision.Status.SUBMITTED)
+    return Revision.objects.filter(author=user, status__in=waiting).order_by("updated_at", "pk")
+
+
+# Conflicts --------------------------------------------------------------------------------------
+
+
+def open_conflicts():
+    """
+    The pairs of public claims that conflict (derived or linked by hand) and that no reviewer
+    has explained, as (lower id, higher id). Three queries.
+    """
+    explained = set(ConflictExplanation.objects.values_list("first_id", "second_id"))
+    return [pair for pair in conflicting_pairs(Claim.objects.public()) if pair not in explained]
+
+
+def in_open_conflict():
+    """The ids of the public claims in an open conflict."""
+    return {pk for pair in open_conflicts() for pk in pair}
+
+
+def in_conflict():
+    """The ids of the public claims in a conflict, explained or not."""
+    return {pk for pair in conflicting_pairs(Claim.objects.public()) for pk in pair}
+
+
+# Figures ----------------------------------------------------------------------------------------
+
+
+def months_before(day, months):
+    """The same day `months` earlier (the month's last day where it is shorter)."""
+    month = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month, 12)
+    for last in (day.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("every month has 28 days")
+
+
+def published_citations():
+    """The citations of published briefings."""
+    return Citation.objects.filter(section__briefing__status=Briefing.Status.PUBLISHED)
+
+
+def cited_by_published():
+    """Claims that a published briefing cites."""
+    return Q(Exists(published_citations().filter(claim=OuterRef("pk"))))
+
+
+def figures():
+    """Claims with a value that is not a forecast."""
+    return Claim.objects.filter(value__isnull=False).exclude(kind=Claim.Kind.FORECAST)
+
+
+def stale_figures(today=None):
+    """Figures a published briefing cites whose as-of date is older than the stale age."""
+    today = today or timezone.localdate()
+    cutoff = months_before(today, settings.BRIEFING_STALE_MONTHS)
+    return figures().filter(cited_by_published(), as_of__lt=cutoff).order_by("as_of", "pk")
+
+
+def overdue_targets(today=None):
+    """
+    Public forecasts and targets whose date has passed, with no figure since for the same
+    subject (initiative, or an organisation of a claim about none) and attribute.
+    """
+    today = today or timezone.localdate()
+    later = figures().filter(
+        Q(initiative=OuterRef("initiative"))
+        | Q(initiative__isnull=True, organizations__claims=OuterRef("pk")),
+        attribute=OuterRef("attribute"),
+        as_of__gte=OuterRef("as_of"),
+    )
+    targets = Claim.objects.public().filter(kind=Claim.Kind.FORECAST, as_of__lt=today)
+    return targets.exclude(Exists(later)).order_by("as_of", "pk")
+
+
+# Briefings --------------------------------------------------------------------------------------
+
+
+def blocked_drafts():
+    """
+    Draft briefings that cannot be published: {briefing id: (unknown keys, keys not public)},
+    in two queries.
+    """
+    bodies = defaultdict(list)
+    sections = Section.objects.filter(briefing__status=Briefing.Status.DRAFT)
+    for briefing_id, body in sections.values_list("briefing_id", "body"):
+        bodies[briefing_id].append(body)
+    return {
+        pk: (unknown, not_public)
+        for pk, (_, unknown, not_public) in citation_problems_by(bodies).items()
+        if unknown or not_public
+    }
+
+
+def has_open_revision(claim="pk"):
+    """Whether the claim (its id: `claim`, a field of the outer query) has an open revision."""
+    return Exists(
+        Revision.objects.open().filter(
+            content_type__app_label="curation",
+            content_type__model="claim",
+            object_id=OuterRef(claim),
+        )
+    )
+
+
+CHALLENGED = (Claim.Status.DISPUTED, Claim.Status.RETRACTED)
+
+
+def unsettled_citations():
+    """
+    Citations in published briefings of a claim that has an open revision, or that was disputed
+    or retracted since the briefing was published.
+    """
+    challenged = Q(
+        claim__status__in=CHALLENGED,
+        claim__reviewed_at__gt=F("section__briefing__published_at"),
+    )
+    return published_citations().filter(challenged | Q(has_open_revision("claim_id")))
+
+
+def published_needing_attention():
+    """Published briefings that cite a claim with an open revision, or disputed or retracted
+    since publication."""
+    unsettled = unsettled_citations().filter(section__briefing=OuterRef("pk"))
+    return Briefing.objects.filter(Exists(unsettled)).order_by("published_at", "pk")
+
+
+# Sources ----------------------------------------------------------------------------------------
+
+
+def unquoted_sources():
+    """Sources no claim quotes."""
+    return Source.objects.exclude(Exists(Claim.objects.filter(source=OuterRef("pk")))).order_by(
+        "key"
+    )
+
+
+WEAK_GRADES = (Source.Reliability.E, Source.Reliability.F)
+
+
+def weak_cited_sources():
+    """Sources graded E or F that a published briefing cites."""
+    cited = published_citations().filter(claim__source=OuterRef("pk"))
+    return Source.objects.filter(Exists(cited), reliability__in=WEAK_GRADES).order_by("key")
