@@ -9,7 +9,8 @@ UNIT_SYMBOLS = {"HKD": "HK$", "USD": "US$", "RMB": "RMB ", "CNY": "RMB "}
 SCALES = ((Decimal(10) ** 12, "tn"), (Decimal(10) ** 9, "bn"), (Decimal(10) ** 6, "m"))
 # As the admin writes them: HK$3 billion.
 IN_WORDS = tuple(
-    (scale, f" {word}") for (scale, _), word in zip(SCALES, ("trillion", "billion", "million"))
+    (scale, f" {word}")
+    for (scale, _), word in zip(SCALES, ("trillion", "billion", "million"), strict=True)
 )
 
 

@@ -20,4 +20,3 @@ class EditorialSite(admin.AdminSite):
 
         context = {"panels": panels(request), **(extra_context or {})}
         return super().index(request, context)
-

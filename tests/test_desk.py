@@ -293,7 +293,7 @@ def test_drafts_that_cannot_be_published_name_their_reasons(client):
 def test_published_briefings_citing_a_claim_challenged_or_changed_since_need_attention(client):
     reviewer, editor = f.reviewer(), f.editor()
     steady, challenged, changing = f.ClaimFactory(), f.ClaimFactory(), f.ClaimFactory()
-    calm = published(f"[[{steady.key}]]", title="Calm edition")
+    published(f"[[{steady.key}]]", title="Calm edition")
     troubled = published(f"[[{challenged.key}]]", title="Troubled edition")
     proposed = published(f"[[{changing.key}]]", title="Proposed edition")
     workflow.transition(challenged, Claim.Status.DISPUTED, reviewer, note="A later report differs.")

@@ -6,8 +6,9 @@ queue and each revision's review page), and `conflicts` (conflicts a reviewer ha
 Every editorial model gets history with revert (django-simple-history), a stale-edit check
 (`VersionedForm`), and a changelist that costs a fixed number of queries.
 
-The site itself (`curation.admin_site.EditorialSite`, installed as `admin.site` by `curation.apps.EditorialAdminConfig`) opens
-on the editors' desk (`desk`): what waits for the user and for the team.
+The site itself (`curation.admin_site.EditorialSite`, installed as `admin.site` by
+`curation.apps.EditorialAdminConfig`) opens on the editors' desk (`desk`): what waits for the
+user and for the team.
 """
 
 # Each module registers its admins.
