@@ -176,7 +176,7 @@ def bench_render(env, args):
             reps = args.reps if scale < 100 else max(2, args.reps // 2)
             extra = ["--stack"] if scale == scales[0] else []
             samples[scale].append(env.task(urls[scale], "probe-render", f"--reps={reps}", *extra))
-    pages = ["briefing", "claim", "claims list", "initiative list"]
+    pages = ["briefing", "claim", "claims list", "initiative list", "desk"]
     table = {}
     for scale in scales:
         rounds = samples[scale]
@@ -223,6 +223,7 @@ def bench_render(env, args):
     queries = ", ".join(
         f"{page} {'/'.join(str(table[s][page]['queries']) for s in scales)}" for page in pages
     )
+    desk_growth = table[last]["desk"]["ms"] / table[first]["desk"]["ms"]
     return {
         "scales": table,
         "per_citation_ms": per_citation,
@@ -244,6 +245,12 @@ def bench_render(env, args):
                 uncached_share,
                 f">= {UNCACHED_FLOOR} (floor)",
                 verdict(uncached_share, UNCACHED_FLOOR),
+            ),
+            (
+                f"desk: time {last}x / {first}x content",
+                desk_growth,
+                "<= 3x",
+                verdict(desk_growth, 3, higher_is_better=False),
             ),
         ],
         "detail": detail,

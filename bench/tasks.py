@@ -267,6 +267,7 @@ def task_probe_render(args):
                 result[name]["citations"] = content.decode().count('<li id="note-')
     for name, times in samples.items():
         result[name]["ms"] = statistics.median(times) * 1000
+    result["desk"] = probe_desk(args.reps)
     if not args.stack:
         print(json.dumps(result))
         return
@@ -287,6 +288,33 @@ def task_probe_render(args):
         **round_trips(args.reps * 40),
     }
     print(json.dumps(result))
+
+
+def probe_desk(reps):
+    """The editors' desk (the admin's home page) as a reviewer sees it: median ms, queries."""
+    from curation.roles import ensure_roles
+    from django.contrib.auth.models import Group
+
+    ensure_roles()
+    reviewer, _ = get_user_model().objects.get_or_create(username="bench-reviewer")
+    reviewer.is_staff = True
+    reviewer.save()
+    reviewer.groups.add(Group.objects.get(name="Reviewer"))
+    client = Client()
+    client.force_login(reviewer)
+    assert client.get("/admin/").status_code == 200  # warm
+    times = []
+    for _ in range(reps):
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            response = client.get("/admin/")
+            times.append(time.perf_counter() - start)
+        assert response.status_code == 200
+    return {
+        "ms": statistics.median(times) * 1000,
+        "queries": len(queries),
+        "bytes": len(response.content),
+    }
 
 
 def round_trips(samples):

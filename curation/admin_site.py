@@ -14,6 +14,8 @@ class EditorialSite(admin.AdminSite):
     site_title = "Briefing admin"
     index_title = "Editors' desk"
     index_template = "curation/desk.html"
+    # The desk and the breadcrumbs lead everywhere; the room goes to the lists' columns.
+    enable_nav_sidebar = False
 
     def index(self, request, extra_context=None):
         from .admin.desk import panels

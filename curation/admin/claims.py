@@ -12,6 +12,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from briefing.figures import in_words
+
 from .. import resources, workflow
 from ..agreement import agreement_for
 from ..forms import ProposingForm
@@ -92,14 +94,16 @@ class StatusNoteForm(forms.Form):
 class ClaimAdmin(EditorialAdmin):
     resource_classes = [resources.ClaimResource, resources.ContradictionResource]
     form = ClaimForm
+    # Narrow columns, so status, kind and confidence fit a 1280px screen: the source by its
+    # key, the figure as people write it; the initiative is a filter.
     list_display = [
         "key",
         "statement_short",
-        "source",
+        "figure",
+        "source_key",
         "kind",
         "status",
         "confidence",
-        "initiative",
         "pending_revision",
     ]
     list_filter = [
@@ -141,7 +145,15 @@ class ClaimAdmin(EditorialAdmin):
 
     @admin.display(description="statement")
     def statement_short(self, obj):
-        return Truncator(obj.statement).chars(90)
+        return Truncator(obj.statement).chars(80)
+
+    @admin.display(description="figure", ordering="value")
+    def figure(self, obj):
+        return in_words(obj) if obj.has_figure else ""
+
+    @admin.display(description="source", ordering="source__key")
+    def source_key(self, obj):
+        return obj.source.key
 
     @admin.display(description="quote in context")
     def quote_in_context(self, obj):
@@ -166,14 +178,13 @@ class ClaimAdmin(EditorialAdmin):
         rows += [("Corroborated by", c) for c in found.corroborations]
         return format_html_join(
             mark_safe("<br>"),
-            '{}: <a href="{}">{}</a> ({} {}, {})',
+            '{}: <a href="{}">{}</a> ({}{})',
             (
                 (
                     label,
                     reverse("admin:curation_claim_change", args=[c.pk]),
                     c.key,
-                    c.value.normalize() if c.value is not None else "",
-                    c.unit,
+                    f"{in_words(c)}, " if c.has_figure else "",
                     c.get_status_display().lower(),
                 )
                 for label, c in rows

@@ -156,11 +156,10 @@ def open_conflicts(user):
     entries = []
     for first_id, second_id in shown:
         first, second = claims[first_id], claims[second_id]
-        detail = format_html(
-            "{} vs {}",
-            in_words(first) if first.has_figure else "linked by hand",
-            in_words(second) if second.has_figure else "",
-        )
+        if first.has_figure and second.has_figure:
+            detail = format_html("{} vs {}", in_words(first), in_words(second))
+        else:
+            detail = "linked by hand as contradicting"
         if may_explain:
             add = reverse("admin:curation_conflictexplanation_add")
             url = f"{add}?{urlencode({'first': first_id, 'second': second_id})}"
