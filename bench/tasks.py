@@ -292,8 +292,9 @@ def task_probe_render(args):
 
 def probe_desk(reps):
     """The editors' desk (the admin's home page) as a reviewer sees it: median ms, queries."""
-    from curation.roles import ensure_roles
     from django.contrib.auth.models import Group
+
+    from curation.roles import ensure_roles
 
     ensure_roles()
     reviewer, _ = get_user_model().objects.get_or_create(username="bench-reviewer")
