@@ -259,6 +259,17 @@ class ClaimResource(ProposingResource):
         if errors:
             raise ValidationError(errors)
 
+    def resolved_relations(self, instance):
+        # The importing user, set on the row by `import_instance` (creator) and `settle_edit`
+        # (reviewer): a user known to exist, not to be looked up again for every row.
+        users = {
+            name
+            for name in ("created_by", "reviewed_by")
+            if getattr(instance, f"{name}_id") is not None
+            and Claim._meta.get_field(name).is_cached(instance)
+        }
+        return super().resolved_relations(instance) | users
+
     def proposal(self, instance, is_create, row, user):
         # `settle_edit` has judged the row (`import_instance`): a revision, or written directly.
         if instance.__dict__.get("_proposed_m2m") is None:
