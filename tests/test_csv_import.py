@@ -449,8 +449,15 @@ def test_the_admin_import_lists_every_bad_row_and_offers_no_confirmation(admin_c
     assert b"Confirm import" not in response.content
     content = response.content.decode()
     assert "claims.csv: 2 rows cannot be imported, so nothing was imported." in content
-    assert "claims.csv line 3, column kind: &#x27;?&#x27; is not a valid code" in content
-    assert "claims.csv line 4, column as_of: &#x27;x&#x27; is not a date" in content
+    # A table of line, column and reason (tests/test_import_pages.py).
+    assert [str(p) for p in response.context["refusal"].problems] == [
+        "claims.csv line 3, column kind: '?' is not a valid code; use one of: fact, figure, "
+        "forecast, quotation.",
+        "claims.csv line 4, column as_of: 'x' is not a date: write dates as YYYY-MM-DD "
+        "(2025-07-31).",
+    ]
+    assert "&#x27;?&#x27; is not a valid code" in content
+    assert "&#x27;x&#x27; is not a date" in content
     assert_nothing_imported()
 
 

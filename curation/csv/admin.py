@@ -7,20 +7,27 @@ confirmation (`curation.uploads`).
 from django import forms
 from django.contrib import messages as admin_messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.results import RowResult
 
 from .. import uploads
-from .files import CSVFile, CsvFileError, decode, max_bytes, too_big_message
+from .files import CSVFile, CsvFileError, csv_lines, decode, max_bytes, too_big_message
 from .problems import ImportProblems
 
 
 class CsvImportForm(ImportForm):
     """The library's import form, refusing files that are too big or not UTF-8, with why."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # It chooses among the files the page imports, named by their resources' labels.
+        self.fields["resource"].label = "File type"
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
@@ -59,8 +66,14 @@ class ImportExportAdmin(ImportExportModelAdmin):
     Between the preview and the confirmation, the upload is kept as `curation.uploads`
     describes: bound to the user who sent it, for an hour at most. A file refused at either
     step shows the reasons the command line shows, as errors, and imports nothing.
+
+    The import page (`curation/import.html`) names each file by its resource's label
+    (`Meta.name`: "Claims", not ClaimResource), lists a refused file's problems first, line and
+    column, and offers each file's template: its header row, in the contract's order
+    (`CsvResource.template_columns`).
     """
 
+    import_template_name = "curation/import.html"
     import_form_class = CsvImportForm
     confirm_form_class = ConfirmCsvImportForm
     tmp_storage_class = uploads.UploadStorage
@@ -74,6 +87,72 @@ class ImportExportAdmin(ImportExportModelAdmin):
             for resource in super().get_export_resource_classes(request)
             if resource._meta.model is self.model
         ]
+
+    def get_urls(self):
+        info = self.get_model_info()
+        template = path(
+            "import/template/<str:file_name>",
+            self.admin_site.admin_view(self.import_template_view),
+            name="{}_{}_import_template".format(*info),
+        )
+        return [template, *super().get_urls()]
+
+    def import_templates(self, request):
+        """(label, file name, URL) of the template of each file this admin imports."""
+        info = self.get_model_info()
+        return [
+            (
+                resource.get_display_name(),
+                resource.default_file_name(),
+                reverse(
+                    "admin:{}_{}_import_template".format(*info),
+                    args=[resource.default_file_name()],
+                    current_app=self.admin_site.name,
+                ),
+            )
+            for resource in self.get_import_resource_classes(request)
+        ]
+
+    def import_template_view(self, request, file_name):
+        """A file's template: its header row, to fill in and import."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        for resource in self.get_import_resource_classes(request):
+            if resource.default_file_name() == file_name:
+                response = HttpResponse(
+                    csv_lines([resource.template_columns()]), content_type="text/csv; charset=utf-8"
+                )
+                response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+                return response
+        raise Http404(f"This page imports no file named {file_name}.")
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        if getattr(response, "context_data", None) is not None:
+            result = response.context_data.get("result")
+            refusals = [
+                e.error
+                for e in getattr(result, "base_errors", ())
+                if isinstance(e.error, ImportProblems)
+            ]
+            response.context_data["refusal"] = refusals[0] if refusals else None
+            response.context_data["csv_templates"] = self.import_templates(request)
+        return response
+
+    def add_success_message(self, result, request):
+        new, updated, skipped = (
+            result.totals[kind]
+            for kind in (
+                RowResult.IMPORT_TYPE_NEW,
+                RowResult.IMPORT_TYPE_UPDATE,
+                RowResult.IMPORT_TYPE_SKIP,
+            )
+        )
+        label = getattr(result, "label", None) or self.model._meta.verbose_name_plural.capitalize()
+        admin_messages.success(
+            request,
+            f"{label} imported: {new} new, {updated} updated, {skipped} unchanged (skipped).",
+        )
 
     def get_confirm_form_kwargs(self, request, import_form=None):
         return {**super().get_confirm_form_kwargs(request, import_form), "user": request.user}
@@ -121,6 +200,7 @@ class ImportExportAdmin(ImportExportModelAdmin):
             admin_messages.error(request, error.for_file(name))
             return self.back_to_import(request)
         result = self.process_dataset(dataset, form, request, **kwargs)
+        result.label = self.choose_import_resource_class(form, request).get_display_name()
         return self.process_result(result, request)
 
     def process_result(self, result, request):

@@ -56,7 +56,13 @@ class BriefingResource(CsvResource):
 
     class Meta:
         model = Briefing
+        name = "Briefings"
         import_id_fields = ["slug"]
+
+    @classmethod
+    def template_columns(cls):
+        # The stamps are the bundle's: an import by a user ignores them.
+        return [c for c in super().template_columns() if c not in cls.optional_columns]
 
     def __init__(self, defer_status=False, **kwargs):
         super().__init__(**kwargs)
@@ -186,6 +192,7 @@ class SectionResource(CsvResource):
 
     class Meta:
         model = Section
+        name = "Sections"
         import_id_fields = ["briefing", "position"]
         instance_loader_class = SectionLoader
 

@@ -155,6 +155,11 @@ class CsvResource(resources.ModelResource):
         return [f.column_name for f in cls().get_export_fields() if not f.readonly]
 
     @classmethod
+    def template_columns(cls):
+        """The header of the file's template, which an editor fills in: the import columns."""
+        return cls.columns()
+
+    @classmethod
     def export_columns(cls):
         return [f.column_name for f in cls().get_export_fields()]
 

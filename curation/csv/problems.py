@@ -38,7 +38,8 @@ class ImportProblems(Exception):
     def __init__(self, file, problems):
         self.file = file
         self.problems = problems
-        rows = len({p.line for p in problems if p.line is not None})
+        # Line 1 is the header: a problem there is the file's, not a row's.
+        rows = len({p.line for p in problems if p.line is not None and p.line > 1})
         if rows:
             summary = f"{file}: {rows} row{'s' if rows != 1 else ''} cannot be imported"
         else:

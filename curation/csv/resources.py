@@ -94,6 +94,7 @@ class TopicResource(CsvResource):
 
     class Meta:
         model = Topic
+        name = "Topics"
         use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
         import_id_fields = ["slug"]
 
@@ -108,6 +109,7 @@ class OrganizationResource(ProposingResource):
 
     class Meta:
         model = Organization
+        name = "Organizations"
         use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
         import_id_fields = ["slug"]
 
@@ -128,6 +130,7 @@ class SourceResource(ProposingResource):
 
     class Meta:
         model = Source
+        name = "Sources"
         use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
         import_id_fields = ["key"]
 
@@ -150,6 +153,7 @@ class InitiativeResource(ProposingResource):
 
     class Meta:
         model = Initiative
+        name = "Initiatives"
         use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
         import_id_fields = ["slug"]
 
@@ -195,6 +199,7 @@ class ClaimResource(ProposingResource):
 
     class Meta:
         model = Claim
+        name = "Claims"
         use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
         import_id_fields = ["key"]
 
@@ -258,6 +263,17 @@ class ClaimResource(ProposingResource):
                     instance._proposed_m2m = self.row_m2m(row)
         if errors:
             raise ValidationError(errors)
+
+    def resolved_relations(self, instance):
+        # The importing user, set on the row by `import_instance` (creator) and `settle_edit`
+        # (reviewer): a user known to exist, not to be looked up again for every row.
+        users = {
+            name
+            for name in ("created_by", "reviewed_by")
+            if getattr(instance, f"{name}_id") is not None
+            and Claim._meta.get_field(name).is_cached(instance)
+        }
+        return super().resolved_relations(instance) | users
 
     def proposal(self, instance, is_create, row, user):
         # `settle_edit` has judged the row (`import_instance`): a revision, or written directly.
@@ -330,6 +346,7 @@ class ContradictionResource(CsvResource):
 
     class Meta:
         model = Contradiction
+        name = "Contradictions"
         import_id_fields = ["claim", "contradicts"]
         instance_loader_class = ContradictionLoader
 
@@ -435,6 +452,7 @@ class ReviewResource(CsvResource):
 
     class Meta:
         model = Claim
+        name = "Review stamps"
         import_id_fields = ["claim"]
 
     @classmethod

@@ -293,6 +293,7 @@ class RevisionResource(TargetedResource):
 
     class Meta:
         model = Revision
+        name = "Revisions"
         import_id_fields = ["key"]
         instance_loader_class = KeyLoader
 
@@ -331,6 +332,7 @@ class ReviewCommentResource(TargetedResource):
 
     class Meta:
         model = ReviewComment
+        name = "Review comments"
         import_id_fields = ["key"]
         instance_loader_class = KeyLoader
 
