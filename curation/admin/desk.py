@@ -165,7 +165,7 @@ def open_conflicts(user):
             url = f"{add}?{urlencode({'first': first_id, 'second': second_id})}"
             detail = format_html('{} · <a href="{}">Mark explained</a>', detail, url)
         label = f"{first.key} / {second.key}"
-        entries.append(Entry(label, changelist("claim", conflict="open", q=first.key), detail))
+        entries.append(Entry(label, change(first), detail))  # its form shows both
     count_label = f"{MAX_PAIRS:,}+" if len(pairs) >= MAX_PAIRS else ""
     return Panel(
         "conflicts",
