@@ -116,3 +116,32 @@ def test_an_edit_sets_the_locator_only_when_the_quote_changes(editor_client, rep
     editor_client.post(url, admin_form(editor_client, url, quote="More companies"))
     claim.refresh_from_db()
     assert claim.locator == "section 'What comes next', para 1"
+
+
+# The source's page ------------------------------------------------------------------------------
+
+
+def test_the_sources_page_shows_its_text_with_quotes_marked_and_starts_a_claim_from_it(
+    editor_client, report, django_assert_max_num_queries
+):
+    factories.ClaimFactory(key="scheme-budget", source=report, quote="worth HK$3 billion")
+    factories.ClaimFactory(key="opening", source=report, quote="opened in December")
+    url = reverse("admin:curation_source_change", args=[report.pk])
+    with django_assert_max_num_queries(19):
+        response = editor_client.get(url)
+    html = unescape(response.content.decode())
+    statement = "The AI Subsidy Scheme is worth HK$3 billion."
+    assert f'<mark title="scheme-budget: {statement}">worth HK$3 billion</mark>' in html
+    assert ">opened in December</mark>" in html
+    assert "quoted by this source's claims (2)" in html
+    assert f'href="{ADD}?source={report.pk}" data-passage-link' in html
+    assert 'src="/static/curation/source_passages.js"' in html
+
+
+def test_a_refused_edit_of_the_text_is_shown_without_the_marked_text(editor_client, report):
+    factories.ClaimFactory(source=report, quote="worth HK$3 billion", status=Claim.Status.DRAFT)
+    url = reverse("admin:curation_source_change", args=[report.pk])
+    broken = REPORT.replace("HK$3 billion", "HK$3bn")
+    response = editor_client.post(url, admin_form(editor_client, url, text=broken))
+    assert "would break the quotes" in response.content.decode()
+    assert "source-passages-text" not in response.content.decode()
