@@ -161,3 +161,16 @@ def test_the_sources_page_passes_axe_and_fits_a_phone(browser, live_server, desk
     finally:
         phone.close()
         audited.close()
+
+
+def test_a_passage_too_long_for_a_link_is_not_carried_and_the_editor_is_told(desk, essay):
+    essay.text = ESSAY + "\n" + "A long paragraph of the essay goes on. " * 60 + "\n"
+    essay.save()
+    desk.goto(f"/admin/curation/source/{essay.pk}/change/")
+    desk.evaluate(SELECT, "A long paragraph of the essay goes on. " * 55)
+    desk.get_by_text("That passage is too long to carry (2,144 characters)").wait_for()
+    link = desk.get_by_role("link", name="New claim from this source")
+    assert link.get_attribute("href").endswith(f"?source={essay.pk}")
+    desk.evaluate(SELECT, PASSAGE)
+    desk.get_by_role("link", name="New claim from this passage").wait_for()
+    assert desk.console_errors == []
