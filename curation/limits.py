@@ -17,6 +17,11 @@ SECTION_BODY = 500_000
 # Every other free text (a claim's statement and quote, notes, summaries, descriptions).
 TEXT = 50_000
 
+# A passage carried in a link from a source's admin page to a new claim's form (`?quote=`):
+# servers refuse long request lines (gunicorn's default limit is 4,094 bytes), and a longer
+# passage is pasted into the form instead.
+PASSAGE = 2_000
+
 # A revision's fields and values as one JSON cell (`base`, `content` in revisions.csv): a source's
 # text with room for JSON's escapes (a line break or a quote is two characters), and other texts.
 REVISION_CONTENT = 2 * SOURCE_TEXT + TEXT

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from briefing.figures import format_value
+from curation.figures import format_value
 
 
 @pytest.mark.parametrize(

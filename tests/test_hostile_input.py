@@ -781,3 +781,14 @@ def test_text_typed_in_a_browser_round_trips_through_export_and_import(
 )
 def test_a_nul_character_in_a_query_string_is_a_bad_request(reviewer_client, url):
     assert reviewer_client.get(url).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "99999999999999999999999"])
+def test_an_add_form_opened_with_a_relation_that_is_no_id_leaves_it_empty(reviewer_client, value):
+    # `?source=3` fills an add form's field (Django's admin); `?source=abc` was a server error.
+    url = reverse("admin:curation_claim_add") + f"?source={value}&organizations={value},1"
+    response = reviewer_client.get(url)
+    assert response.status_code == 200
+    assert '<option value="" selected>' in response.content.decode()
+    response = reviewer_client.get(reverse("admin:curation_initiative_add") + f"?lead={value}")
+    assert response.status_code == 200

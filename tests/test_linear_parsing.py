@@ -1,6 +1,7 @@
 """
 Every text that is parsed is parsed in time linear in its size, up to its limit
-(`curation/limits.py`): hostile Markdown in a section body, and a quote looked for in a source.
+(`curation/limits.py`): hostile Markdown in a section body, a quote looked for in a source, and
+the paragraph a quote is in.
 
 Each input here took minutes or hours at its limit before (Python-Markdown is quadratic on
 brackets, backslashes and headings; difflib's longest match grows with the product of the
@@ -15,7 +16,7 @@ import re
 
 import pytest
 
-from curation import limits, markup, quotes
+from curation import limits, locators, markup, quotes
 from curation.publishing import publish
 from tests import factories as f
 
@@ -179,3 +180,20 @@ def test_the_longest_common_block_is_difflibs():
         )
         expected = (match.a, match.b, match.size) if match.size else (0, 0, 0)
         assert quotes.longest_common_block(text, part) == expected
+
+
+# Locators --------------------------------------------------------------------------------------
+
+SOURCE_TEXTS = {
+    "one long line": lambda n: "a" * n,
+    "one long Markdown heading": lambda n: "# " + repeat("# ", n - 3) + "x",
+    "short lines": lambda n: lines("Heading", n),
+    "blank lines": lambda n: "\n" * n,
+}
+
+
+@pytest.mark.parametrize("name", SOURCE_TEXTS)
+def test_a_hostile_source_text_at_the_limit_is_located_in_time(name):
+    text = SOURCE_TEXTS[name](limits.SOURCE_TEXT)
+    assert len(text) <= limits.SOURCE_TEXT
+    assert finishes(locators.paragraph_locator, text, len(text) - 1, len(text))

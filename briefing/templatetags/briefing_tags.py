@@ -1,8 +1,10 @@
-"""The reader site's template tags and filters: thin names over `briefing`'s modules."""
+"""The reader site's template tags and filters: thin names over the modules that do the work."""
 
 from django import template
 
-from .. import charts, figures, highlighting, links
+from curation import figures, highlighting
+
+from .. import charts, links
 
 register = template.Library()
 

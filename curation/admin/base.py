@@ -3,7 +3,7 @@ proposals saved as revisions, history with the object's review, recovery of dele
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -37,6 +37,28 @@ class EditorialAdmin(RecoverDeletedAdmin, ImportExportAdmin, SimpleHistoryAdmin)
             (form,),
             {"request": request, "reverting": getattr(request, "_reverting", False)},
         )
+
+    def get_changeform_initial_data(self, request):
+        """
+        The add form's values from the query string (`?source=3`), less the relations named
+        by what is no id at all (`?source=abc`, a number too large for the column): the form
+        would look those up to show them, and fail.
+        """
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.opts.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not field.is_relation or field.auto_created:  # a reverse relation: not a field
+                continue
+            target = field.target_field
+            try:
+                for item in value if isinstance(value, list) else [value]:
+                    target.run_validators(target.to_python(item))
+            except ValidationError:
+                del initial[name]
+        return initial
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))

@@ -12,12 +12,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from briefing.figures import in_words
-
-from .. import resources, workflow
+from .. import limits, locators, resources, workflow
 from ..agreement import agreement_for
+from ..figures import in_words
 from ..forms import ProposingForm
-from ..models import Claim, Revision
+from ..models import Claim, Revision, Source
 from .base import EditorialAdmin
 from .filters import ClaimCitedFilter, ClaimConflictFilter, ClaimFreshnessFilter, ClaimWorkFilter
 
@@ -29,6 +28,8 @@ class ClaimForm(ProposingForm):
     Changes are judged against the saved row, so a revert from history is held to the same rules
     as an edit.
     """
+
+    filled_locator = ""  # the locator `fill_locator` set, said to the editor once saved
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,6 +43,23 @@ class ClaimForm(ProposingForm):
             self.fields["status"].choices = [
                 (code, label) for code, label in Claim.Status.choices if code in allowed
             ]
+        if "locator" in self.fields:
+            self.fields["locator"].help_text += " Left empty, it is set to the quote's paragraph."
+
+    def clean(self):
+        cleaned = super().clean()
+        self.fill_locator(cleaned)
+        return cleaned
+
+    def fill_locator(self, cleaned):
+        """A new quote saved without a locator gets the paragraph it is in (`curation.locators`):
+        a passage pasted into the form is located as one selected on the source's page."""
+        source, quote = cleaned.get("source"), cleaned.get("quote")
+        if "locator" not in self.fields or cleaned.get("locator") or not (source and quote):
+            return
+        if self.reverting or (self.instance.pk and "quote" not in self.changed_data):
+            return
+        cleaned["locator"] = self.filled_locator = locators.locator_for(quote, source)
 
     def current_queryset(self):
         return Claim.objects.select_related("source", "initiative").prefetch_related(
@@ -219,10 +237,32 @@ class ClaimAdmin(EditorialAdmin):
             "seeing the live version until another reviewer approves it."
         )
 
+    def get_changeform_initial_data(self, request):
+        # A claim started from a passage on its source's page (`?source=<id>&quote=…`) opens
+        # with the paragraph the passage is in as its locator.
+        initial = super().get_changeform_initial_data(request)
+        quote = initial.get("quote", "")
+        if len(quote) > limits.PASSAGE:
+            del initial["quote"]
+            self.message_user(
+                request,
+                f"The passage was left out: a link carries at most {limits.PASSAGE:,} "
+                "characters. Paste it into the quote.",
+                messages.WARNING,
+            )
+        elif quote and initial.get("source") and not initial.get("locator"):
+            source = Source.objects.filter(pk=initial["source"]).first()
+            initial["locator"] = locators.locator_for(quote, source) if source else ""
+        return initial
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if form.filled_locator:
+            self.message_user(
+                request, f"Locator set to the quote's paragraph: {form.filled_locator}."
+            )
 
     def _transition(self, request, queryset, status, note=""):
         done, refused = [], []

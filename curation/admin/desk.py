@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from briefing.figures import in_words
-
 from .. import desk, workflow
 from ..agreement import MAX_PAIRS
+from ..figures import in_words
 from ..models import Briefing, Claim
 from .review import attach_targets, target_label
 

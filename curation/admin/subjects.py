@@ -1,10 +1,14 @@
 """Topics, organisations, sources and initiatives."""
 
+from urllib.parse import urlencode
+
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.text import Truncator
 
-from .. import resources
+from .. import limits, resources
+from ..highlighting import highlight_quotes
 from ..models import Claim, Initiative, Organization, Source, Topic
 from .base import EditorialAdmin
 from .filters import SourceUseFilter
@@ -80,8 +84,37 @@ class SourceAdmin(EditorialAdmin):
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
+    change_form_template = "curation/source_change_form.html"
+
+    class Media:
+        css = {"all": ["curation/source_passages.css"]}
+        js = ["curation/source_passages.js"]
+
     def get_queryset(self, request):
         return super().get_queryset(request).defer("text")
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            context["passages"] = self.passages(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def passages(self, request, source):
+        """The archived text with its claims' quotes marked, and the link that starts a claim
+        from a passage selected in it (`static/curation/source_passages.js`)."""
+        if source.compute_hash() != source.text_sha256:
+            # The form holds a text not saved (a refused edit, a revert): the quotes' places
+            # are in the saved one.
+            return None
+        fields = ["key", "statement", "quote_start", "quote_end", "source_id"]
+        claims = list(source.claims.only(*fields))
+        can_add = request.user.has_perm("curation.add_claim")
+        add_url = f"{reverse('admin:curation_claim_add')}?{urlencode({'source': source.pk})}"
+        return {
+            "pieces": highlight_quotes(source.text, claims),
+            "claim_count": len(claims),
+            "add_url": add_url if can_add else "",
+            "limit": limits.PASSAGE,
+        }
 
 
 # Initiatives ----------------------------------------------------------------------------------

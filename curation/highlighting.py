@@ -1,5 +1,6 @@
 """
-A source's archived text cut into pieces at its claims' quotes, for the source page to mark.
+A source's archived text cut into pieces at its claims' quotes, for the pages that show it to
+mark: the reader's source page and the source's admin page.
 """
 
 from dataclasses import dataclass, field
