@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's own form templates, for the renderer below.
+    "django.forms",
     "django_filters",
     # {% partialdef %} and {% partial %}, as Django 6 has them built in; wraps the cached
     # template loaders itself (TEMPLATES sets no "loaders").
@@ -125,6 +127,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render with the templates above, so a widget's template may live in templates/ with
+# the rest (templates/curation/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database ------------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from curation.admin.review import notification_settings
 
-from . import downloads, views
+from . import downloads, preview, views
 
 public_patterns = [
     path("", views.home, name="home"),
@@ -27,6 +27,11 @@ urlpatterns = [
         "admin/notifications/",
         admin.site.admin_view(notification_settings),
         name="notification-settings",
+    ),
+    path(
+        "admin/section-preview/",
+        admin.site.admin_view(preview.section_preview),
+        name="section-preview",
     ),
     path("admin/", admin.site.urls),
     path("", include((public_patterns, "briefing"))),

@@ -22,6 +22,10 @@ TEXT = 50_000
 # passage is pasted into the form instead.
 PASSAGE = 2_000
 
+# What the section editor's citation chooser searches for (a claim's key, or words of its
+# statement): a longer query is cut to this.
+CHOOSER_QUERY = 100
+
 # A revision's fields and values as one JSON cell (`base`, `content` in revisions.csv): a source's
 # text with room for JSON's escapes (a line break or a quote is two characters), and other texts.
 REVISION_CONTENT = 2 * SOURCE_TEXT + TEXT

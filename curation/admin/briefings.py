@@ -1,22 +1,93 @@
-"""Briefings and their sections; a published one is changed by revision."""
+"""
+Briefings and their sections; a published one is changed by revision.
+
+The section editor: under each section body, a citation chooser (type to find a claim by key or
+statement, Enter or a click inserts `[[key]]` at the cursor) and a preview of the section as
+readers will see it, rendered by the reader site (`briefing.preview`). Both need
+static/curation/section_editor.js; without it the editor types `[[key]]` and the preview opens
+in a new tab.
+"""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Case, Count, Q, Value, When
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
-from .. import publishing, recovery, resources, revisions
+from .. import limits, publishing, recovery, resources, revisions
 from ..forms import ProposingForm
-from ..models import Briefing, Section
+from ..models import Briefing, Claim, Section
 from .base import EditorialAdmin
 from .filters import BriefingAttentionFilter
+
+# The chooser lists the best matches; typing more narrows them.
+CHOOSER_RESULTS = 20
+# What the chooser shows of a statement, in characters.
+CHOOSER_EXCERPT = 160
+
+
+def claims_to_cite(query):
+    """
+    The claims whose key or statement contains `query` (cut to `limits.CHOOSER_QUERY`), keys
+    that match first, as ([claim with `excerpt`, ...], whether more match): at most
+    `CHOOSER_RESULTS`, whatever their status, since a draft may be cited before it is public.
+    """
+    query = query.strip()[: limits.CHOOSER_QUERY]
+    if not query:
+        return [], False
+    found = (
+        Claim.objects.filter(Q(key__icontains=query) | Q(statement__icontains=query))
+        .alias(
+            rank=Case(
+                When(key__iexact=query, then=Value(0)),
+                When(key__istartswith=query, then=Value(1)),
+                When(key__icontains=query, then=Value(2)),
+                default=Value(3),
+            )
+        )
+        # One character more than shown, so a cut statement ends in an ellipsis.
+        .annotate(excerpt=Substr("statement", 1, CHOOSER_EXCERPT + 1))
+        .only("key", "status")
+        .order_by("rank", "key")
+    )
+    claims = list(found[: CHOOSER_RESULTS + 1])
+    for claim in claims:
+        claim.excerpt = Truncator(claim.excerpt).chars(CHOOSER_EXCERPT)
+    return claims[:CHOOSER_RESULTS], len(claims) > CHOOSER_RESULTS
+
+
+class SectionBodyWidget(forms.Textarea):
+    """A section body's textarea, with the citation chooser and the preview under it."""
+
+    template_name = "curation/widgets/section_body.html"
+
+    class Media:
+        css = {"all": ["curation/section_editor.css"]}
+        js = ["curation/section_editor.js"]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["section_editor"] = {
+            # The section's form prefix (`sections-0`): the preview reads its title and body.
+            "prefix": name.removesuffix("-body"),
+            "chooser_url": reverse("admin:curation_briefing_claim_chooser"),
+            "preview_url": reverse("section-preview"),
+            "query_limit": limits.CHOOSER_QUERY,
+        }
+        return context
+
+
+class SectionForm(forms.ModelForm):
+    class Meta:
+        widgets = {"body": SectionBodyWidget}
 
 
 class SectionInlineFormSet(forms.BaseInlineFormSet):
@@ -70,6 +141,7 @@ class SectionInline(admin.StackedInline):
     revision's sections (`BriefingAdmin.get_formset_kwargs`)."""
 
     model = Section
+    form = SectionForm
     formset = SectionInlineFormSet
     fields = ["position", "title", "anchor", "body"]
     extra = 0
@@ -136,9 +208,28 @@ class BriefingAdmin(EditorialAdmin):
     # for those who may delete them.
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.recover_sections_view)
-        name = f"{self.opts.app_label}_{self.opts.model_name}_recover_sections"
-        return [path("<path:object_id>/recover-sections/", view, name=name)] + super().get_urls()
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        recover = self.admin_site.admin_view(self.recover_sections_view)
+        chooser = self.admin_site.admin_view(self.claim_chooser_view)
+        return [
+            path("claim-chooser/", chooser, name=f"{prefix}_claim_chooser"),
+            path("<path:object_id>/recover-sections/", recover, name=f"{prefix}_recover_sections"),
+        ] + super().get_urls()
+
+    def has_claim_chooser_permission(self, request):
+        """Whoever may write a briefing's sections and see the claims may look claims up."""
+        may_write = self.has_add_permission(request) or self.has_change_permission(request)
+        claims = self.admin_site.get_model_admin(Claim)
+        return may_write and claims.has_view_permission(request)
+
+    def claim_chooser_view(self, request):
+        """The claims matching `q`, as the chooser's options (an HTML fragment)."""
+        if not self.has_claim_chooser_permission(request):
+            raise PermissionDenied
+        query = request.GET.get("q", "")
+        claims, more = claims_to_cite(query)
+        context = {"claims": claims, "more": more, "query": query.strip()[: limits.CHOOSER_QUERY]}
+        return TemplateResponse(request, "curation/includes/claim_choices.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = extra_context or {}
