@@ -6,6 +6,7 @@ The CSV resources and functions, by the names PRODUCT.md and the commands use
 
 from .csv.briefings import BriefingResource, SectionResource
 from .csv.bundle import BUNDLE, BundleReport, FileSummary, export_bundle, import_bundle
+from .csv.conflicts import ConflictExplanationResource
 from .csv.engine import CsvResource
 from .csv.files import (
     CSVFile,
@@ -35,6 +36,7 @@ __all__ = [
     "BundleReport",
     "CSVFile",
     "ClaimResource",
+    "ConflictExplanationResource",
     "ContradictionResource",
     "CsvFileError",
     "CsvResource",

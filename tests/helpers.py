@@ -127,6 +127,7 @@ COLUMNS = {
     resources.RevisionResource: "key,model,object,author,status,reason,base,content,created_at,"
     "submitted_at,decided_by,decided_at",
     resources.ReviewCommentResource: "key,model,object,revision,author,kind,body,created_at",
+    resources.ConflictExplanationResource: "claim,other,briefing,note,explained_by,explained_at",
 }
 
 

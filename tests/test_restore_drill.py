@@ -21,6 +21,7 @@ from curation.models import (
     Briefing,
     Citation,
     Claim,
+    ConflictExplanation,
     Initiative,
     Organization,
     Section,
@@ -33,7 +34,17 @@ from tests.helpers import empty_database
 
 pytestmark = pytest.mark.django_db
 
-CONTENT = [Topic, Organization, Source, Initiative, Claim, Briefing, Section, Citation]
+CONTENT = [
+    Topic,
+    Organization,
+    Source,
+    Initiative,
+    Claim,
+    Briefing,
+    Section,
+    Citation,
+    ConflictExplanation,
+]
 
 # One archived text per source: unicode, typographic quotes and dashes, several paragraphs.
 TEXTS = {
@@ -192,6 +203,20 @@ def build_everything():
     f.SectionFactory(briefing=draft, position=1, title="Pending", body="Soon.[[share]][[formula]]")
     f.SectionFactory(briefing=draft, position=2, title="=Formula title", body="")
 
+    # Explained conflicts: a derived one, by the briefing (its claim with the lower id has the
+    # greater key), and a hand-made one, by a note.
+    ConflictExplanation.objects.create(
+        first=Claim.objects.get(key="budget-3bn"),
+        second=Claim.objects.get(key="budget-2bn"),
+        briefing=published,
+        explained_at=datetime.datetime(2025, 1, 16, 8, 30, 0, 123456, tzinfo=datetime.UTC),
+    )
+    ConflictExplanation.objects.create(
+        first=Claim.objects.get(key="mentions"),
+        second=Claim.objects.get(key="companies"),
+        note="=Different counts.\nOne is \u201cmentions\u201d, not companies.",
+    )
+
 
 def reader_urls():
     claim = Claim.objects.get
@@ -234,6 +259,7 @@ def render_pages(client):
 def test_export_empty_import_export_is_byte_identical_and_pages_render_the_same(client, tmp_path):
     build_everything()
     counts = {model: model.objects.count() for model in CONTENT}
+    assert all(counts.values()), counts  # every model has rows to restore
     assert set(Claim.objects.values_list("status", flat=True)) == set(Claim.Status.values)
     assert set(Claim.objects.values_list("kind", flat=True)) == set(Claim.Kind.values)
     assert set(Initiative.objects.values_list("kind", flat=True)) == set(Initiative.Kind.values)

@@ -8,7 +8,8 @@ CSV import and export of the editorial data, with django-import-export.
 - `history`: one history record per imported row, written for the whole file at once.
 - `resources`: one resource per file, declaring its columns; `briefings`: those of the
   briefings and their sections, which only the bundle carries; `reviews`: the revisions and
-  review comments, which only the bundle carries too.
+  review comments, which only the bundle carries too; `conflicts`: the conflicts between
+  claims a reviewer has explained, the bundle's too.
 - `bundle`: every file at once, in dependency order (`import_bundle`, `export_bundle`).
 - `admin`: import and export in the admin.
 

@@ -15,6 +15,7 @@ from import_export.results import RowResult
 
 from .briefings import BriefingResource, SectionResource
 from .columns import UserWidget
+from .conflicts import ConflictExplanationResource
 from .files import CsvFileError, read_csv_file, write_csv
 from .problems import Problem
 from .resources import (
@@ -28,7 +29,8 @@ from .resources import (
 )
 from .reviews import ReviewCommentResource, RevisionResource
 
-# The files of a bundle, in dependency order.
+# The files of a bundle, in dependency order. Any may be absent (`import_bundle`): a bundle
+# written before a file was added still imports.
 BUNDLE = [
     ("topics.csv", TopicResource),
     ("organizations.csv", OrganizationResource),
@@ -41,6 +43,7 @@ BUNDLE = [
     ("sections.csv", SectionResource),
     ("revisions.csv", RevisionResource),
     ("comments.csv", ReviewCommentResource),
+    ("explanations.csv", ConflictExplanationResource),
 ]
 
 

@@ -6,8 +6,9 @@ The columns are the contract of PRODUCT.md ("CSV formats"): the same columns, in
 for import, export, the editors' bundle (`bundle`) and the public downloads, so an export
 re-imports unchanged. Rows are matched by their key or slug, so a re-import updates instead of
 duplicating, and an unchanged row is reported as skipped. The bundle's own files
-(contradictions, reviews, and in `briefings` the briefings and their sections) are not part of
-that contract; they also carry the review stamps (`ReviewResource`, and the stamp columns of
+(contradictions, reviews, in `briefings` the briefings and their sections, in `reviews` the
+revisions and comments, in `conflicts` the explained conflicts) are not part of that contract;
+they also carry the review stamps (`ReviewResource`, and the stamp columns of
 `BriefingResource`), which only an import made as the system restores.
 """
 

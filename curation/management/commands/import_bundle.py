@@ -31,8 +31,8 @@ class Command(BaseCommand):
     help = (
         "Import the CSV files of a bundle directory (topics, organizations, sources, "
         "initiatives, claims, reviews, contradictions, briefings, sections, revisions, "
-        "comments; any may be absent) in dependency order and in one transaction: a bad row "
-        "anywhere imports nothing."
+        "comments, explanations; any may be absent) in dependency order and in one "
+        "transaction: a bad row anywhere imports nothing."
     )
 
     def add_arguments(self, parser):
