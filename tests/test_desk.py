@@ -404,3 +404,19 @@ def test_the_desk_costs_a_fixed_number_of_queries(client):
     assert awaiting.count("<li>") == 10  # the oldest five of each
     assert "15 more" in awaiting
     assert Revision.objects.count() == 40
+
+
+def test_deleting_the_briefing_that_explains_a_conflict_opens_it_again(client):
+    reviewer = f.reviewer()
+    one, two = f.ClaimFactory(), f.ClaimFactory()
+    one.contradicts.add(two)
+    briefing = f.BriefingFactory()
+    ConflictExplanation.objects.create(first=one, second=two, briefing=briefing)
+    client.force_login(reviewer)
+    assert one.key not in panel(desk(client), "conflicts")
+    response = client.post(
+        reverse("admin:curation_briefing_delete", args=[briefing.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not ConflictExplanation.objects.exists()
+    assert one.key in panel(desk(client), "conflicts")

@@ -26,9 +26,10 @@ class ConflictExplanation(models.Model):
 
     first = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
     second = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    # An explanation that rests on a briefing goes with it: the pair is open again.
     briefing = models.ForeignKey(
         Briefing,
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",
