@@ -11,7 +11,7 @@ from import_export.instance_loaders import ModelInstanceLoader
 
 from ..models import Briefing, Claim, ConflictExplanation
 from .columns import foreign_key, free_text, iso_datetime, user_name
-from .engine import CsvResource
+from .engine import ClaimPairResource
 
 
 def pair_keys(explanation):
@@ -40,7 +40,7 @@ class ExplanationLoader(ModelInstanceLoader):
         return self.pairs.get(self.resource.row_identity(row))
 
 
-class ConflictExplanationResource(CsvResource):
+class ConflictExplanationResource(ClaimPairResource):
     """
     explanations.csv: one row per explained pair of claims: `claim` and `other` (claim keys, the
     smaller key first), `briefing` (the slug of the briefing that explains the conflict, or
@@ -73,21 +73,9 @@ class ConflictExplanationResource(CsvResource):
         import_id_fields = ["claim", "other"]
         instance_loader_class = ExplanationLoader
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        # Both columns name claims: one lookup, loaded once.
-        self.fields["other"].widget = self.fields["claim"].widget
-
     @classmethod
     def default_file_name(cls):
         return "explanations.csv"
-
-    def row_identity(self, row):
-        keys = super().row_identity(row)
-        return tuple(sorted(keys)) if all(keys) else keys
-
-    def identity_label(self, identity):
-        return f"the pair {identity[0]!r}, {identity[1]!r}"
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}

@@ -34,7 +34,7 @@ from .columns import (
     many_to_many,
     user_name,
 )
-from .engine import CsvResource
+from .engine import ClaimPairResource, CsvResource
 
 
 class ProposingResource(CsvResource):
@@ -328,7 +328,7 @@ class ContradictionLoader(ModelInstanceLoader):
         return self.pairs.get(self.resource.row_identity(row))
 
 
-class ContradictionResource(CsvResource):
+class ContradictionResource(ClaimPairResource):
     """
     contradictions.csv: pairs of claims an editor linked as contradicting (Claim.contradicts).
 
@@ -351,21 +351,9 @@ class ContradictionResource(CsvResource):
         import_id_fields = ["claim", "contradicts"]
         instance_loader_class = ContradictionLoader
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        # Both columns name claims: one lookup, loaded once.
-        self.fields["contradicts"].widget = self.fields["claim"].widget
-
     @classmethod
     def default_file_name(cls):
         return "contradictions.csv"
-
-    def row_identity(self, row):
-        keys = super().row_identity(row)
-        return tuple(sorted(keys)) if all(keys) else keys
-
-    def identity_label(self, identity):
-        return f"the pair {identity[0]!r}, {identity[1]!r}"
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
