@@ -52,6 +52,11 @@ class Note:
             flags += (IN_CONFLICT,)
         return flags
 
+    @cached_property
+    def classes(self):
+        """The note's classes (`briefing_detail.html#note`): `note`, and one per flag."""
+        return " ".join(["note", *(css_class for css_class, _ in self.flags)])
+
     # What its citations show (`briefing_detail.html#citation`).
     @cached_property
     def cited_flags(self):
