@@ -13,6 +13,7 @@ from django.db.models import Count, F, Q, Subquery
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
+from curation import limits
 from curation.agreement import agreement_for, with_links
 from curation.batches import batches
 from curation.models import Briefing, Claim, Initiative, Organization, Section, Source
@@ -326,7 +327,7 @@ def organization_detail(request, slug):
 
 @reader_page(params=["q"])
 def search(request):
-    q = request.GET.get("q", "").strip()[:200]
+    q = request.GET.get("q", "").strip()[: limits.SEARCH_QUERY]
     results = []
     if q:
         kinds = [

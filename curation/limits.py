@@ -22,6 +22,9 @@ TEXT = 50_000
 # passage is pasted into the form instead.
 PASSAGE = 2_000
 
+# What a reader's search looks for (`/search/?q=`): a longer query is cut to this.
+SEARCH_QUERY = 200
+
 # What the section editor's citation chooser searches for (a claim's key, or words of its
 # statement): a longer query is cut to this.
 CHOOSER_QUERY = 100

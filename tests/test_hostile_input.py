@@ -792,3 +792,15 @@ def test_an_add_form_opened_with_a_relation_that_is_no_id_leaves_it_empty(review
     assert '<option value="" selected>' in response.content.decode()
     response = reviewer_client.get(reverse("admin:curation_initiative_add") + f"?lead={value}")
     assert response.status_code == 200
+
+
+def test_a_long_search_is_cut_to_the_limit(client, django_assert_max_num_queries):
+    from curation import limits
+
+    typed = "word " * 1000
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("briefing:search"), {"q": typed})
+    assert response.status_code == 200
+    shown = typed.strip()[: limits.SEARCH_QUERY]
+    assert shown in response.content.decode()
+    assert typed.strip()[: limits.SEARCH_QUERY + 5] not in response.content.decode()
