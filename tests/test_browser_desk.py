@@ -70,3 +70,31 @@ def test_the_desk_fits_a_phone_and_passes_axe_for_an_editor(browser, live_server
         assert problems == [], problems
     finally:
         context.close()
+
+
+def test_the_claim_list_fits_1280px_with_its_status_kind_and_confidence(browser, live_server, work):
+    long_title = "Hong Kong's AI-Driven Infrastructure Surge: Strategic Partnerships and Policy"
+    f.ClaimFactory(
+        key="a-claim-with-a-rather-long-key-2025",
+        source=f.SourceFactory(title=long_title),
+        initiative=f.InitiativeFactory(name="Artificial Intelligence Subsidy Scheme"),
+        kind=Claim.Kind.FIGURE,
+        attribute="budget",
+        value=3_000_000_000,
+        unit="HKD",
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    try:
+        log_in(page, work["editor"].username, PASSWORD)
+        page.goto("/admin/curation/claim/")
+        assert page.evaluate(OVERFLOW) <= 0
+        for column in ("status", "kind", "confidence"):
+            header = page.locator(f"#result_list th.column-{column}")
+            box = header.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= 1280, column
+        scroller = page.locator(".results")
+        sideways = scroller.evaluate("node => node.scrollWidth - node.clientWidth")
+        assert sideways <= 0, f"the claim list scrolls sideways by {sideways}px"
+    finally:
+        context.close()
