@@ -3,14 +3,25 @@ Figures read as their sources write them: HK$3 billion, about HK$300 million, US
 million, 6.04%, a year as 2026; never in scientific notation, on any page or download.
 """
 
+import csv
 import datetime
+import io
+import re
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
 
 from briefing.charts import Series, line_chart
+from briefing.downloads import DATASETS, FORMATS
 from curation.figures import figure, format_value, in_words
+from curation.models import Briefing, Claim, Initiative, Organization, Source
+
+SEED = Path(__file__).resolve().parent.parent / "fixtures" / "hk-ai-ecosystem"
+# A number in scientific notation: 5E+8, 1.5e-06; not the digits and letters of a checksum.
+SCIENTIFIC = re.compile(r"\b\d+(?:\.\d+)?[eE][+-]?\d+\b")
 
 
 @pytest.mark.parametrize(
@@ -125,3 +136,83 @@ def test_a_chart_of_years_labels_its_axis_and_points_without_grouping():
     labels = [tick.label for tick in chart.ticks] + [point.label for point in chart.points]
     assert "2026 as of 01 Jan 2025: A report" in labels
     assert not [label for label in labels if "," in label]
+
+
+# The seed's public pages and downloads ----------------------------------------------------------
+
+
+@pytest.fixture
+def seed(db):
+    call_command("import_bundle", str(SEED), verbosity=0)
+
+
+def public_pages():
+    yield from ("/", "/briefings/", "/sources/", "/initiatives/", "/organizations/", "/data/")
+    yield from ("/claims/", "/claims/?page=2", "/claims/?page=3", "/search/?q=Cyberport")
+    for model in (Briefing, Claim, Source, Initiative, Organization):
+        for item in model.objects.public():
+            yield item.get_absolute_url()
+
+
+def downloads(client):
+    """Each download's text, by (dataset, format)."""
+    bodies = {}
+    for dataset in DATASETS:
+        for fmt in FORMATS:
+            response = client.get(f"/data/{dataset}.{fmt}")
+            assert response.status_code == 200
+            bodies[dataset, fmt] = b"".join(response.streaming_content).decode()
+    return bodies
+
+
+def claim_rows(bodies):
+    return {row["key"]: row for row in csv.DictReader(io.StringIO(bodies["claims", "csv"]))}
+
+
+def test_no_seed_page_writes_a_figure_in_scientific_notation_or_a_year_grouped(client, seed):
+    assert SCIENTIFIC.search("HK$5E+8") and SCIENTIFIC.search("1.5e-06")
+    years = [f"{claim.value:,.0f}" for claim in Claim.objects.public().filter(unit="year")]
+    assert "2,026" in years
+    pages = 0
+    for url in public_pages():
+        response = client.get(url)
+        if response.status_code == 404:  # a page past the last
+            continue
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert not SCIENTIFIC.search(html), (url, SCIENTIFIC.search(html))
+        assert not [year for year in years if year in html], url
+        pages += 1
+    assert pages > 90
+
+
+def test_the_seed_pages_write_figures_as_the_sources_do(client, seed):
+    budget = client.get("/claims/aisc-budget-3bn/").content.decode()
+    assert "HK$3 billion" in budget and "HK$3,000,000,000" not in budget
+    assert "HK$500 million" in budget  # the figure it conflicts with
+    assert "2026" in client.get("/claims/ai-rd-institute-target-2026/").content.decode()
+    contribution = client.get("/claims/ai-economic-contribution-287bn-2030/").content.decode()
+    assert "HK$287.4 billion" in contribution
+    assert (
+        "US$155 million" in client.get("/claims/bdx-data-centre-investment-155m/").content.decode()
+    )
+
+
+def test_the_downloads_keep_plain_machine_values(client, seed):
+    bodies = downloads(client)
+    for name, body in bodies.items():
+        assert not SCIENTIFIC.search(body), name
+    claims = claim_rows(bodies)
+    assert claims["aisc-budget-3bn"]["value"] == "3000000000"
+    assert claims["ai-rd-institute-target-2026"]["value"] == "2026"
+    assert claims["aisc-utilisation-90pct"]["value"] == "90"
+
+
+def test_a_download_writes_a_value_stored_with_an_exponent_in_plain_digits(client, seed):
+    Claim.objects.filter(key="aisc-budget-3bn").update(value=Decimal("5E+8"))
+    Claim.objects.filter(key="aisc-utilisation-90pct").update(value=Decimal("1E-6"))
+    bodies = downloads(client)
+    claims = claim_rows(bodies)
+    assert claims["aisc-budget-3bn"]["value"] == "500000000"
+    assert claims["aisc-utilisation-90pct"]["value"] == "0.000001"
+    assert '"value": "500000000"' in bodies["claims", "json"]
