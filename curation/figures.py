@@ -170,7 +170,9 @@ def _range(low, high):
     return RANGE.format(low=low, high=high)
 
 
-_DIGITS = re.compile(r"\d(?:[\d.,\u00a0\u202f' ]*\d)?")
+# A written number: digits with the locale's decimal and group marks (, . and the spaces and
+# apostrophes some locales group with).
+_DIGITS = re.compile(r"\d(?:[\d.,\u00a0\u202f'\u2019]*\d)?")
 
 
 def _parts(written):

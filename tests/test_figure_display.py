@@ -94,6 +94,7 @@ def test_a_chart_axis_writes_values_short(value, unit, shown):
         ("2025", "year", "range", "2026", "2025–2026"),
         ("2000", "count", "range", "2200", "2,000–2,200"),
         ("1500", "PFLOPS", "range", "3000", "1,500–3,000 PFLOPS"),
+        ("1500", "2D images", "range", "3000", "1,500–3,000 2D images"),
         ("125000000", "USD", "range", None, "US$125 million"),  # no upper end: the value
         ("125000000", "USD", "exact", "155000000", "US$125 million"),  # not a range
         ("5E+8", "HKD", "about", None, "about HK$500 million"),
