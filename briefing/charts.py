@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from curation.figures import format_value
+from curation.figures import figure, format_value
 
 WIDTH, HEIGHT = 560, 240
 LEFT, RIGHT, TOP, BOTTOM = 76, 24, 16, 40
@@ -101,7 +101,7 @@ class Point:
     @property
     def label(self):
         c = self.claim
-        return f"{format_value(c.value, c.unit)} as of {c.as_of:%d %b %Y}: {c.source.title}"
+        return f"{figure(c)} as of {c.as_of:%d %b %Y}: {c.source.title}"
 
 
 @dataclass

@@ -7,6 +7,8 @@ DJANGO_DEBUG        1/0, true/false (default: off)
 DJANGO_ALLOWED_HOSTS  comma-separated host names (default with debug: localhost names)
 BRIEFING_ALLOW_SELF_REVIEW  1 lets a reviewer verify, dispute and retract their own claims
 BRIEFING_STALE_MONTHS  age at which a cited figure shows as stale on the editors' desk (12)
+BRIEFING_LOCALE     the locale figures are written in, as Babel names it (default en_HK:
+                    HK$3 billion, US$155 million); zh_Hant_HK for a Chinese edition
 DJANGO_CLIENT_IP_HEADER  behind a proxy: the header naming the client (see Login throttling)
 CACHE_URL           default: LocMem, per process; redis://host:6379/0 for Redis (shared)
 PAGE_CACHE_MAX_MB   LocMem only: megabytes of pages each worker process may hold (default: 64)
@@ -23,6 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from babel import Locale, UnknownLocaleError
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -56,6 +59,17 @@ def env_int(name, default):
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def env_locale(name, default):
+    """A locale Babel has data for (en_HK, zh_Hant_HK; en-HK is read as en_HK)."""
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        return str(Locale.parse(raw.replace("-", "_")))
+    except (ValueError, UnknownLocaleError):
+        raise ImproperlyConfigured(
+            f"{name} must be a locale Babel knows, such as en_HK, en_GB or zh_Hant_HK, not {raw!r}."
+        ) from None
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -289,6 +303,10 @@ BRIEFING_ALLOW_SELF_REVIEW = env_bool("BRIEFING_ALLOW_SELF_REVIEW", False)
 # A figure that a published briefing cites is stale on the editors' desk once its as-of date is
 # older than this many months.
 BRIEFING_STALE_MONTHS = env_int("BRIEFING_STALE_MONTHS", 12)
+
+# The locale figures are written in (curation/figures.py). Hong Kong English by default: its
+# currency symbols tell HK$ from US$, where plain "en" (American English) writes US dollars "$".
+BRIEFING_LOCALE = env_locale("BRIEFING_LOCALE", "en_HK")
 
 # Email: review notifications (curation/notifications.py) ----------------------------------------
 

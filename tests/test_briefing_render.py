@@ -94,7 +94,7 @@ def test_notes_escape_what_editors_and_sources_wrote(sources):
     html = render("note", note=disputed)
     assert 'class="note is-disputed is-conflict"' in html
     assert "<strong>Disputed:</strong> Doubted &lt;b&gt;" in html
-    assert "HK$3,000,000,000</a>" in html  # a figure in conflict, by its value
+    assert "HK$3 billion</a>" in html  # a figure in conflict, by its value
     assert "javascript:" not in html  # the original of an undated source: not a link
     assert "Back to citation 2, place 3 in the text" in html
     assert "This claim has been withdrawn." in render("note", note=withdrawn)

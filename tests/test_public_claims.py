@@ -37,7 +37,7 @@ def test_a_claim_page_shows_the_quote_in_context_and_what_it_rests_on(client):
         in html
     )
     assert "Grade A" in html and "Simon Chan, Chairman" in html
-    assert "HK$3,000,000,000" in html and "1 Mar 2024" in html
+    assert '<dd class="figure-value">HK$3 billion<' in html and "1 Mar 2024" in html
     assert "The operator&#x27;s own figure." in html
     assert 'href="/initiatives/' in html and "AI Subsidy Scheme" in html
     assert f'href="/sources/{source.key}/#q-fund"' in html

@@ -50,7 +50,7 @@ def test_a_figure_in_conflict_shows_both_values_and_both_sources(client):
     table = html.split('class="data-table figure-table"')[1].split("</table>")[0]
 
     assert "Sources disagree" in table
-    assert "HK$3,000,000,000" in table and "HK$2,000,000,000" in table
+    assert "HK$3 billion" in table and "HK$2 billion" in table
     assert "Source high" in table and "Source low" in table
 
 

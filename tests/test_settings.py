@@ -154,3 +154,23 @@ def test_production_keeps_its_database_connection_from_one_request_to_the_next(t
         # Checked before it is reused: the next request gets a new connection, not an error.
         assert dropped.returncode == 0, dropped.stderr
         assert dropped.stdout.split() == ["1", "False"]
+
+
+def test_figures_are_written_in_hong_kong_english_unless_another_locale_is_set():
+    result = run_django(
+        "from django.conf import settings; print(settings.BRIEFING_LOCALE)", DJANGO_DEBUG="1"
+    )
+    assert result.stdout.strip() == "en_HK", result.stderr
+    result = run_django(
+        "from django.conf import settings; print(settings.BRIEFING_LOCALE)",
+        DJANGO_DEBUG="1",
+        BRIEFING_LOCALE="zh-Hant-HK",
+    )
+    assert result.stdout.strip() == "zh_Hant_HK", result.stderr
+
+
+def test_it_refuses_a_locale_babel_does_not_know():
+    result = run_django("print('started')", DJANGO_DEBUG="1", BRIEFING_LOCALE="english")
+    assert result.returncode != 0
+    assert "started" not in result.stdout
+    assert "BRIEFING_LOCALE must be a locale Babel knows" in result.stderr

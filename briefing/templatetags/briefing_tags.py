@@ -11,7 +11,7 @@ register = template.Library()
 
 @register.filter
 def figure(claim, compact=False):
-    """`{{ claim|figure }}`: its value in its unit; `{{ claim|figure:True }}` compact."""
+    """`{{ claim|figure }}`: HK$3 billion; `{{ claim|figure:True }}` short, as on an axis: HK$3B."""
     return figures.figure(claim, compact=bool(compact))
 
 
