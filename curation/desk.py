@@ -11,6 +11,7 @@ import datetime
 from collections import defaultdict
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -118,8 +119,9 @@ def published_citations():
 
 
 def cited_by_published():
-    """Claims that a published briefing cites."""
-    return Q(Exists(published_citations().filter(claim=OuterRef("pk"))))
+    """Claims that a published briefing cites. (One subquery for all, which SQLite runs once;
+    a correlated EXISTS ran once a claim, twice as slow at 100x the seed.)"""
+    return Q(pk__in=published_citations().values("claim_id"))
 
 
 def figures():
@@ -173,12 +175,9 @@ def blocked_drafts():
 
 def has_open_revision(claim="pk"):
     """Whether the claim (its id: `claim`, a field of the outer query) has an open revision."""
+    content_type = ContentType.objects.get_for_model(Claim)  # cached: no join to its table
     return Exists(
-        Revision.objects.open().filter(
-            content_type__app_label="curation",
-            content_type__model="claim",
-            object_id=OuterRef(claim),
-        )
+        Revision.objects.open().filter(content_type=content_type, object_id=OuterRef(claim))
     )
 
 
@@ -219,5 +218,6 @@ WEAK_GRADES = (Source.Reliability.E, Source.Reliability.F)
 
 def weak_cited_sources():
     """Sources graded E or F that a published briefing cites."""
+    # Few sources are weak: asked of each, rather than reading every citation's source.
     cited = published_citations().filter(claim__source=OuterRef("pk"))
     return Source.objects.filter(Exists(cited), reliability__in=WEAK_GRADES).order_by("key")

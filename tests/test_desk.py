@@ -420,3 +420,14 @@ def test_deleting_the_briefing_that_explains_a_conflict_opens_it_again(client):
     assert response.status_code == 302
     assert not ConflictExplanation.objects.exists()
     assert one.key in panel(desk(client), "conflicts")
+
+
+def test_a_part_counts_up_to_a_limit(client, monkeypatch):
+    from curation.admin import desk as desk_panels
+
+    monkeypatch.setattr(desk_panels, "COUNTED", 3)
+    author = f.editor()
+    for _ in range(4):
+        f.ClaimFactory(status=Claim.Status.DRAFT, created_by=author)
+    client.force_login(author)
+    assert part_count(panel(desk(client), "mine"), "My draft claims") == "3+"

@@ -21,6 +21,7 @@ from ..models import Briefing, Claim
 from .review import attach_targets, target_label
 
 SHOWN = 5  # entries per part; the link opens the rest
+COUNTED = 1000  # a part counts this many, then says "1,000+"
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Part:
 
     def __post_init__(self):
         if not self.count_label:
-            self.count_label = f"{self.count:,}"
+            self.count_label = f"{COUNTED:,}+" if self.count > COUNTED else f"{self.count:,}"
 
     @property
     def more(self):
@@ -68,11 +69,19 @@ def review(revision):
     return reverse("admin:curation_revision_review", args=[revision.pk])
 
 
+def first_and_count(queryset):
+    """The first SHOWN rows of `queryset` and how many it has (up to COUNTED + 1), in two
+    queries: the question is asked once, for the ids, and the rows shown are read by id."""
+    ids = list(queryset.values_list("pk", flat=True)[: COUNTED + 1])
+    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids[:SHOWN])}
+    return [rows[pk] for pk in ids[:SHOWN] if pk in rows], len(ids)
+
+
 def claim_part(title, claims, url, empty, detail=None):
-    shown = list(claims[:SHOWN])
+    shown, count = first_and_count(claims)
     return Part(
         title=title,
-        count=claims.count(),
+        count=count,
         url=url,
         entries=[Entry(c.key, change(c), detail(c) if detail else "") for c in shown],
         empty=empty,
@@ -92,7 +101,7 @@ def revision_part(title, revisions, url, empty, detail=None):
 
 
 def awaiting_review(user):
-    claims = desk.awaiting_claims(user).select_related("created_by")
+    claims = desk.awaiting_claims(user)
     return Panel(
         "awaiting",
         "Awaiting my review",
@@ -235,8 +244,7 @@ def briefings(user):
         detail = format_html_join("; ", "{}", ((reason,) for reason in reasons))
         entries.append(Entry(briefing.title, change(briefing), detail))
 
-    unsettled = desk.published_needing_attention()
-    shown = list(unsettled[:SHOWN])
+    shown, unsettled = first_and_count(desk.published_needing_attention())
     why = {}
     rows = desk.unsettled_citations().filter(section__briefing__in=shown)
     rows = rows.annotate(pending=desk.has_open_revision("claim_id")).values_list(
@@ -272,7 +280,7 @@ def briefings(user):
             ),
             Part(
                 "Published, citing a claim changed or challenged since",
-                unsettled.count(),
+                unsettled,
                 changelist("briefing", attention="unsettled"),
                 attention,
                 "No published briefing needs attention.",
@@ -286,9 +294,9 @@ def sources(user):
         return Truncator(source.title).chars(90)
 
     def part(title_, queryset, url, empty):
-        shown = list(queryset[:SHOWN])
+        shown, count = first_and_count(queryset.defer("text"))
         entries = [Entry(s.key, change(s), title(s)) for s in shown]
-        return Part(title_, queryset.count(), url, entries, empty)
+        return Part(title_, count, url, entries, empty)
 
     return Panel(
         "sources",
