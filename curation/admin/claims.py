@@ -153,7 +153,18 @@ class ClaimAdmin(EditorialAdmin):
         (None, {"fields": ["key", "statement", "kind", "status", "status_note"]}),
         ("Evidence", {"fields": ["source", "quote", "quote_in_context", "locator", "speaker"]}),
         ("About", {"fields": ["initiative", "organizations", "topics", "contradicts"]}),
-        ("Figure", {"fields": ["attribute", "value", "unit", "as_of", "agreement"]}),
+        (
+            "Figure",
+            {
+                "fields": [
+                    "attribute",
+                    ("value", "precision", "value_high"),
+                    "unit",
+                    "as_of",
+                    "agreement",
+                ]
+            },
+        ),
         ("Confidence", {"fields": ["confidence", "confidence_rationale"]}),
         (
             "Record",
