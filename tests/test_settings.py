@@ -154,3 +154,14 @@ def test_production_keeps_its_database_connection_from_one_request_to_the_next(t
         # Checked before it is reused: the next request gets a new connection, not an error.
         assert dropped.returncode == 0, dropped.stderr
         assert dropped.stdout.split() == ["1", "False"]
+
+
+def test_the_about_tolerance_is_a_fraction_between_zero_and_one():
+    read = "from django.conf import settings; print(settings.BRIEFING_ABOUT_TOLERANCE)"
+    assert run_django(read, DJANGO_DEBUG="1").stdout.strip() == "0.1"
+    result = run_django(read, DJANGO_DEBUG="1", BRIEFING_ABOUT_TOLERANCE="0.25")
+    assert result.stdout.strip() == "0.25", result.stderr
+    for bad in ("10%", "10", "1", "0", "-0.1", "nan"):
+        result = run_django(read, DJANGO_DEBUG="1", BRIEFING_ABOUT_TOLERANCE=bad)
+        assert result.returncode != 0, bad
+        assert "BRIEFING_ABOUT_TOLERANCE must be a number between 0 and 1" in result.stderr
