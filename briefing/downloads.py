@@ -101,10 +101,14 @@ DATASETS = {
                 "confidence_rationale": "Why that confidence.",
                 "status": "verified or disputed.",
                 "status_note": "Why a claim is disputed.",
-                "conflicts_with": "Keys of public claims that give a different figure for the "
-                "same thing, or that editors linked as contradicting it.",
-                "corroborated_by": "Keys of public claims from other sources that give the same "
-                "figure.",
+                "precision": "How the source states the figure: exact, about, at_least, "
+                "at_most or range (empty means exact).",
+                "value_high": "For a range: its upper end (value is its lower end).",
+                "conflicts_with": "Keys of public claims whose figure for the same thing cannot "
+                "be true with this one (their ranges of values do not meet), or that editors "
+                "linked as contradicting it.",
+                "corroborated_by": "Keys of public claims from other sources that give a "
+                "matching figure, exactly or about.",
             },
         ),
         Dataset(

@@ -9,6 +9,7 @@ BRIEFING_ALLOW_SELF_REVIEW  1 lets a reviewer verify, dispute and retract their 
 BRIEFING_STALE_MONTHS  age at which a cited figure shows as stale on the editors' desk (12)
 BRIEFING_LOCALE     the locale figures are written in, as Babel names it (default en_HK:
                     HK$3 billion, US$155 million); zh_Hant_HK for a Chinese edition
+BRIEFING_ABOUT_TOLERANCE  how far "about" a figure reaches either side, as a fraction (0.1)
 DJANGO_CLIENT_IP_HEADER  behind a proxy: the header naming the client (see Login throttling)
 CACHE_URL           default: LocMem, per process; redis://host:6379/0 for Redis (shared)
 PAGE_CACHE_MAX_MB   LocMem only: megabytes of pages each worker process may hold (default: 64)
@@ -70,6 +71,22 @@ def env_locale(name, default):
         raise ImproperlyConfigured(
             f"{name} must be a locale Babel knows, such as en_HK, en_GB or zh_Hant_HK, not {raw!r}."
         ) from None
+
+
+def env_fraction(name, default):
+    """Read a number strictly between 0 and 1 (0.1, not 10%)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < 1:
+        raise ImproperlyConfigured(
+            f"{name} must be a number between 0 and 1, such as 0.1 for 10%, not {raw!r}."
+        )
+    return value
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -307,6 +324,10 @@ BRIEFING_STALE_MONTHS = env_int("BRIEFING_STALE_MONTHS", 12)
 # The locale figures are written in (curation/figures.py). Hong Kong English by default: its
 # currency symbols tell HK$ from US$, where plain "en" (American English) writes US dollars "$".
 BRIEFING_LOCALE = env_locale("BRIEFING_LOCALE", "en_HK")
+
+# A figure the source gives as "about" v is compared as the interval v(1 - t) to v(1 + t)
+# (`curation.agreement`).
+BRIEFING_ABOUT_TOLERANCE = env_fraction("BRIEFING_ABOUT_TOLERANCE", 0.1)
 
 # Email: review notifications (curation/notifications.py) ----------------------------------------
 

@@ -100,6 +100,8 @@ NOTE_FIELDS = (
     "confidence",
     "attribute",
     "value",
+    "precision",
+    "value_high",
     "unit",
     "as_of",
     "initiative",

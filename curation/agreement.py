@@ -3,18 +3,31 @@ Agreement and conflict between claims, derived rather than typed in (PRODUCT.md)
 
 Two figures are about the same thing when they share a subject (the initiative they are about,
 or, for claims about no initiative, their set of organisations), an attribute and an as-of date
-(an empty as-of date matches only an empty one). Such figures **conflict** when their values or
-units differ, and **corroborate** each other when they agree and come from different sources.
+(an empty as-of date matches only an empty one). Figures in different units are not compared
+(HKD and USD are not converted). Otherwise each figure stands for the interval of values its
+source allows (`interval()`, from its precision): exact v is [v, v], about v is v plus or minus
+`BRIEFING_ABOUT_TOLERANCE` of it, at least v is [v, ∞), at most v is (-∞, v], a range is
+[value, value_high]. Two such figures (`compare()`):
+
+- **conflict** when their intervals do not meet;
+- **corroborate** each other when both are exact or about, their intervals meet, and they come
+  from different sources;
+- are otherwise **consistent**: "over 2,000" against "over 2,200" or against 2,150. Pages may
+  show it; it is not corroboration, since a bound confirms little.
+
 Editors can also link two claims as contradicting by hand (`Claim.contradicts`), for statements
 that are not figures; those links count as conflicts too.
 
-`agreement_for()` answers for a whole list of claims in a fixed number of queries.
+`agreement_for()` answers for a whole list of claims in a fixed number of queries;
+`conflicting_pairs()` lists the conflicts among many claims for the editors' desk.
 """
 
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import zip_longest
 
+from django.conf import settings
 from django.db.models import F, Max, Min, Q, Window
 
 from .batches import batches, filter_in
@@ -25,6 +38,8 @@ from .models import Claim
 class Agreement:
     conflicts: list = field(default_factory=list)
     corroborations: list = field(default_factory=list)
+    # Figures whose intervals meet this one's without corroborating it (a bound, or one source).
+    consistent: list = field(default_factory=list)
 
     @property
     def conflict_keys(self):
@@ -33,6 +48,67 @@ class Agreement:
     @property
     def corroboration_keys(self):
         return [claim.key for claim in self.corroborations]
+
+    @property
+    def consistent_keys(self):
+        return [claim.key for claim in self.consistent]
+
+
+# How two figures about the same thing compare (`compare()`).
+CONFLICT, CORROBORATE, CONSISTENT = "conflict", "corroborate", "consistent"
+# The precisions of a figure that can corroborate another: a value, not a bound.
+POINTS = frozenset({Claim.Precision.EXACT, Claim.Precision.ABOUT})
+
+
+def about_tolerance():
+    """`BRIEFING_ABOUT_TOLERANCE`, as the fraction of a value "about" it reaches either side."""
+    return Decimal(str(settings.BRIEFING_ABOUT_TOLERANCE))
+
+
+def interval(figure, tolerance=None):
+    """
+    (low, high): the values a figure's source allows, ends included; None for an open end.
+    `figure` has `value`, `value_high` and `precision` (a claim, or a row of COLUMNS);
+    `tolerance` is `about_tolerance()` unless given.
+    """
+    value, precision = figure.value, figure.precision
+    if precision == Claim.Precision.ABOUT:
+        spread = abs(value) * (about_tolerance() if tolerance is None else tolerance)
+        return value - spread, value + spread
+    if precision == Claim.Precision.AT_LEAST:
+        return value, None
+    if precision == Claim.Precision.AT_MOST:
+        return None, value
+    if precision == Claim.Precision.RANGE:
+        return value, figure.value_high
+    return value, value
+
+
+def meet(first, second):
+    """Whether two intervals (as `interval()` gives them) have a value in common."""
+    (low, high), (other_low, other_high) = first, second
+    return (low is None or other_high is None or low <= other_high) and (
+        other_low is None or high is None or other_low <= high
+    )
+
+
+def compare(figure, other, tolerance=None):
+    """
+    How two figures about the same subject, attribute and as-of date compare: CONFLICT,
+    CORROBORATE or CONSISTENT (see the module docstring), or None when their units differ and
+    they cannot be compared. Each has `value`, `value_high`, `precision`, `unit`, `source_id`.
+    """
+    if figure.unit != other.unit:
+        return None
+    if not meet(interval(figure, tolerance), interval(other, tolerance)):
+        return CONFLICT
+    if (
+        figure.precision in POINTS
+        and other.precision in POINTS
+        and figure.source_id != other.source_id
+    ):
+        return CORROBORATE
+    return CONSISTENT
 
 
 def _organizations(claim_ids):
@@ -54,6 +130,8 @@ FIELDS = (
     "initiative_id",
     "attribute",
     "value",
+    "precision",
+    "value_high",
     "unit",
     "as_of",
     "confidence",
@@ -70,7 +148,17 @@ SOURCE_FIELDS = (
 
 
 # What is compared of each candidate.
-COLUMNS = ("id", "initiative_id", "attribute", "as_of", "value", "unit", "source_id")
+COLUMNS = (
+    "id",
+    "initiative_id",
+    "attribute",
+    "as_of",
+    "value",
+    "value_high",
+    "precision",
+    "unit",
+    "source_id",
+)
 Row = namedtuple("Row", COLUMNS)
 
 
@@ -136,7 +224,8 @@ def agreement_for(claims, candidates=None, links=None, organizations_of=None):
     if candidates is None:
         candidates = Claim.objects.exclude(status=Claim.Status.RETRACTED)
     # Claim id -> ids of the others, in a set kept in order (most claims have none).
-    conflicts, corroborations = defaultdict(dict), defaultdict(dict)
+    conflicts, corroborations, consistent = defaultdict(dict), defaultdict(dict), defaultdict(dict)
+    found_as = {CONFLICT: conflicts, CORROBORATE: corroborations, CONSISTENT: consistent}
 
     # Linked by hand (`Claim.contradicts`, symmetrical: a link from X to Y is also stored from
     # Y to X). Which of the linked claims are candidates is asked with the figures below.
@@ -177,6 +266,7 @@ def agreement_for(claims, candidates=None, links=None, organizations_of=None):
             subj = subject(row.id, row.initiative_id)
             if subj is not None and row.attribute in attributes and row.value is not None:
                 groups[(subj, row.attribute, row.as_of)].append(row)
+        tolerance = about_tolerance()
         for claim in figures:
             subj = subject(claim.pk, claim.initiative_id)
             if subj is None:
@@ -184,14 +274,13 @@ def agreement_for(claims, candidates=None, links=None, organizations_of=None):
             for other in groups.get((subj, claim.attribute, claim.as_of), ()):
                 if other.id == claim.pk:
                     continue
-                if _differ(other, claim):
-                    conflicts[claim.pk][other.id] = None  # counted once if also linked
-                elif other.source_id != claim.source_id:
-                    corroborations[claim.pk][other.id] = None
+                found = compare(claim, other, tolerance)
+                if found is not None:
+                    found_as[found][claim.pk][other.id] = None  # once if also linked
 
     # The claims found, all candidates: those passed in as they are, the others loaded.
     given = {claim.pk: claim for claim in claims}
-    found = {pk for found in (conflicts, corroborations) for ids in found.values() for pk in ids}
+    found = {pk for found in found_as.values() for ids in found.values() for pk in ids}
     others = {pk: given[pk] for pk in found if pk in given}
     if len(others) < len(found):
         shown = Claim.objects.select_related("source").only(*FIELDS, *SOURCE_FIELDS).order_by()
@@ -201,6 +290,8 @@ def agreement_for(claims, candidates=None, links=None, organizations_of=None):
         result[pk].conflicts = sorted((others[i] for i in ids if i in others), key=_key)
     for pk, ids in corroborations.items():
         result[pk].corroborations = sorted((others[i] for i in ids if i in others), key=_key)
+    for pk, ids in consistent.items():
+        result[pk].consistent = sorted((others[i] for i in ids if i in others), key=_key)
     return result
 
 
@@ -215,11 +306,6 @@ def _subject(initiative_id, organizations):
     return ("organizations", frozenset(organizations)) if organizations else None
 
 
-def _differ(figure, other):
-    """Whether two figures about the same thing, attribute and date conflict."""
-    return (figure.value, figure.unit) != (other.value, other.unit)
-
-
 # The pairs `conflicting_pairs()` lists at most: a careless import of thousands of figures
 # that all differ would otherwise make millions.
 MAX_PAIRS = 10_000
@@ -227,22 +313,18 @@ MAX_PAIRS = 10_000
 
 def may_conflict(figures):
     """
-    The figures of the QuerySet `figures` that may conflict with another: those whose attribute
-    and date have other values or units among figures about the same initiative (or about none:
-    those are told apart by their organisations afterwards). Figures that all agree are left in
-    the database; counted by the database in one pass, so thousands that agree cost little.
+    The figures of the QuerySet `figures` that may conflict with another: those whose attribute,
+    date and unit have other values among figures about the same initiative (or about none:
+    those are told apart by their organisations afterwards). Where all the values are the same
+    v, every interval holds v (each precision's interval starts or ends at its value, or
+    surrounds it), so none conflicts: those figures are left in the database, picked out by it
+    in one pass, and thousands that agree cost little.
     """
-    same = [F("attribute"), F("as_of"), F("initiative_id")]
-
-    def over_same(function, field):
-        return Window(function(field), partition_by=same)
-
+    same = [F("attribute"), F("as_of"), F("unit"), F("initiative_id")]
     return figures.annotate(
-        low=over_same(Min, "value"),
-        high=over_same(Max, "value"),
-        first_unit=over_same(Min, "unit"),
-        last_unit=over_same(Max, "unit"),
-    ).filter(Q(low__lt=F("high")) | Q(first_unit__lt=F("last_unit")))
+        low=Window(Min("value"), partition_by=same),
+        high=Window(Max("value"), partition_by=same),
+    ).filter(low__lt=F("high"))
 
 
 def conflicting_pairs(claims, limit=MAX_PAIRS):
@@ -277,16 +359,18 @@ def conflicting_pairs(claims, limit=MAX_PAIRS):
         subject = _subject(row.initiative_id, organizations.get(row.id))
         if subject is not None:
             groups[(subject, row.attribute, row.as_of)].append(row)
+    tolerance = about_tolerance()
     for group in groups.values():
-        # Figures of equal value and unit agree; compared a value against a value, a group of
-        # thousands of equal figures costs nothing.
+        # Figures of the same interval and unit never conflict, and whether two conflict
+        # depends on nothing else: compared a class against a class, a group of thousands of
+        # equal figures costs nothing.
         alike = defaultdict(list)
         for row in group:
-            alike[(row.value, row.unit)].append(row)
+            alike[(row.value, row.value_high, row.precision, row.unit)].append(row)
         classes = list(alike.values())
         for i, these in enumerate(classes):
             for those in classes[i + 1 :]:
-                if not _differ(these[0], those[0]):
+                if compare(these[0], those[0], tolerance) != CONFLICT:
                     continue
                 for figure in these:
                     for other in those:

@@ -84,10 +84,7 @@ def format_value(value, unit="", compact=False, precision="exact", value_high=No
 
 def figure(claim, compact=False):
     """A figure claim's value in its unit and precision."""
-    # Until Claim.precision and Claim.value_high are merged: every claim reads as exact.
-    precision = getattr(claim, "precision", "exact")
-    value_high = getattr(claim, "value_high", None)
-    return format_value(claim.value, claim.unit, compact, precision, value_high)
+    return format_value(claim.value, claim.unit, compact, claim.precision, claim.value_high)
 
 
 def in_words(claim):

@@ -45,8 +45,8 @@ from .models import (
 REVIEWED = {
     Claim: [
         "statement", "quote", "locator", "speaker", "source", "kind", "initiative",
-        "organizations", "topics", "attribute", "value", "unit", "as_of", "confidence",
-        "confidence_rationale", "status_note", "contradicts",
+        "organizations", "topics", "attribute", "value", "precision", "value_high", "unit",
+        "as_of", "confidence", "confidence_rationale", "status_note", "contradicts",
     ],
     Source: [
         "title", "publisher", "author", "url", "source_type", "published_on", "retrieved_on",

@@ -92,8 +92,8 @@ def transition(claim, new_status, user, note=""):
 REVIEWED_FIELDS = frozenset(
     {
         "key", "statement", "source", "quote", "locator", "speaker", "kind", "initiative",
-        "organizations", "topics", "attribute", "value", "unit", "as_of", "confidence",
-        "confidence_rationale", "status_note", "contradicts",
+        "organizations", "topics", "attribute", "value", "precision", "value_high", "unit",
+        "as_of", "confidence", "confidence_rationale", "status_note", "contradicts",
     }
 )  # fmt: skip
 

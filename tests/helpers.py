@@ -58,7 +58,8 @@ def approve_open_revisions(obj):
 
 CLAIM_HEADER = (
     "key,statement,source,quote,locator,speaker,kind,initiative,organizations,topics,"
-    "attribute,value,unit,as_of,confidence,confidence_rationale,status,status_note"
+    "attribute,value,unit,as_of,confidence,confidence_rationale,status,status_note,"
+    "precision,value_high"
 )
 
 
@@ -91,6 +92,8 @@ def claim_row(key="claim-a", **cells):
         "confidence_rationale": "The operator says so.",
         "status": "verified",
         "status_note": "",
+        "precision": "",
+        "value_high": "",
     }
     row.update(cells)
     return ",".join(_quote(row[column]) for column in CLAIM_HEADER.split(","))
@@ -118,7 +121,7 @@ COLUMNS = {
     "target,summary",
     resources.ClaimResource: "key,statement,source,quote,locator,speaker,kind,initiative,"
     "organizations,topics,attribute,value,unit,as_of,confidence,confidence_rationale,status,"
-    "status_note,conflicts_with,corroborated_by",
+    "status_note,precision,value_high,conflicts_with,corroborated_by",
     resources.ContradictionResource: "claim,contradicts,note",
     resources.BriefingResource: "slug,title,edition_date,standfirst,status,published_at,"
     "published_by,updated_at",
@@ -191,7 +194,15 @@ def build_content():
         status=Claim.Status.DISPUTED,
         status_note="The report's own table says -4%.",
     )
-    claim("small", kind=Claim.Kind.FIGURE, attribute="share", value=Decimal("0.75"), unit="ratio")
+    claim(
+        "small",
+        kind=Claim.Kind.FIGURE,
+        attribute="share",
+        value=Decimal("0.75"),
+        precision=Claim.Precision.RANGE,
+        value_high=Decimal("0.800"),
+        unit="ratio",
+    )
     draft = claim(
         "draft-claim", status=Claim.Status.DRAFT, confidence="", statement="=1+1 is a draft."
     )

@@ -69,6 +69,7 @@ def test_agreeing_figures_from_one_source_do_not_count_as_corroboration(scheme):
     figure("budget-para-5", "3000000000", source=source, initiative=scheme)
     assert agreement(first).corroborations == []
     assert agreement(first).conflicts == []
+    assert agreement(first).consistent_keys == ["budget-para-5"]
 
 
 def test_figures_about_different_subjects_are_not_compared(scheme):
@@ -78,10 +79,12 @@ def test_figures_about_different_subjects_are_not_compared(scheme):
     assert agreement(first).conflicts == []
 
 
-def test_a_different_unit_is_a_conflict(scheme):
+def test_figures_in_different_units_are_not_compared(scheme):
     first = figure("budget-hkd", "3000000000", initiative=scheme)
     figure("budget-usd", "3000000000", unit="USD", initiative=scheme)
-    assert agreement(first).conflict_keys == ["budget-usd"]
+    figure("budget-usd-small", "1", unit="USD", initiative=scheme)
+    found = agreement(first)
+    assert found.conflicts == found.corroborations == found.consistent == []
 
 
 def test_organisation_figures_compare_on_the_same_set_of_organisations():

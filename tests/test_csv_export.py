@@ -61,6 +61,8 @@ def test_numbers_are_plain_decimals_and_dates_iso():
     assert claims["budget-3bn"]["value"] == "3000000000"
     assert claims["budget-2bn"]["value"] == "2000000000"
     assert claims["small"]["value"] == "0.75"
+    assert (claims["small"]["precision"], claims["small"]["value_high"]) == ("range", "0.8")
+    assert (claims["budget-3bn"]["precision"], claims["budget-3bn"]["value_high"]) == ("exact", "")
     # A negative number is a value, not a formula: never prefixed.
     assert claims["change"]["value"] == "-5"
     assert claims["budget-3bn"]["as_of"] == "2024-07-01"

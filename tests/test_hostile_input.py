@@ -539,6 +539,8 @@ def claim_rows(draw):
         "confidence_rationale": draw(FREE_TEXT),
         "status": status,
         "status_note": draw(st.one_of(st.just(""), FREE_TEXT)),
+        "precision": draw(codes(Claim.Precision.values, "", "", "About", "over")),
+        "value_high": draw(st.one_of(st.just(""), st.just(""), VALUES)),
     }
 
 
@@ -680,6 +682,8 @@ def test_the_property_sees_both_outcomes(references):
         "confidence_rationale": "",
         "status": "verified",
         "status_note": "",
+        "precision": "range",
+        "value_high": "10",
     }
     data = to_csv(resources.ClaimResource, [good])
     assert in_rollback(lambda: check_import(resources.ClaimResource, data)) == "imported"

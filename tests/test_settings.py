@@ -174,3 +174,14 @@ def test_it_refuses_a_locale_babel_does_not_know():
     assert result.returncode != 0
     assert "started" not in result.stdout
     assert "BRIEFING_LOCALE must be a locale Babel knows" in result.stderr
+
+
+def test_the_about_tolerance_is_a_fraction_between_zero_and_one():
+    read = "from django.conf import settings; print(settings.BRIEFING_ABOUT_TOLERANCE)"
+    assert run_django(read, DJANGO_DEBUG="1").stdout.strip() == "0.1"
+    result = run_django(read, DJANGO_DEBUG="1", BRIEFING_ABOUT_TOLERANCE="0.25")
+    assert result.stdout.strip() == "0.25", result.stderr
+    for bad in ("10%", "10", "1", "0", "-0.1", "nan"):
+        result = run_django(read, DJANGO_DEBUG="1", BRIEFING_ABOUT_TOLERANCE=bad)
+        assert result.returncode != 0, bad
+        assert "BRIEFING_ABOUT_TOLERANCE must be a number between 0 and 1" in result.stderr

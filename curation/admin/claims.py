@@ -153,7 +153,18 @@ class ClaimAdmin(EditorialAdmin):
         (None, {"fields": ["key", "statement", "kind", "status", "status_note"]}),
         ("Evidence", {"fields": ["source", "quote", "quote_in_context", "locator", "speaker"]}),
         ("About", {"fields": ["initiative", "organizations", "topics", "contradicts"]}),
-        ("Figure", {"fields": ["attribute", "value", "unit", "as_of", "agreement"]}),
+        (
+            "Figure",
+            {
+                "fields": [
+                    "attribute",
+                    ("value", "precision", "value_high"),
+                    "unit",
+                    "as_of",
+                    "agreement",
+                ]
+            },
+        ),
         ("Confidence", {"fields": ["confidence", "confidence_rationale"]}),
         (
             "Record",
@@ -190,10 +201,11 @@ class ClaimAdmin(EditorialAdmin):
         if obj is None or obj.pk is None:
             return "Derived once the claim is saved."
         found = agreement_for([obj])[obj.pk]
-        if not found.conflicts and not found.corroborations:
+        if not found.conflicts and not found.corroborations and not found.consistent:
             return "No other claim conflicts with or corroborates this one."
         rows = [("Conflicts with", c) for c in found.conflicts]
         rows += [("Corroborated by", c) for c in found.corroborations]
+        rows += [("Consistent with", c) for c in found.consistent]
         return format_html_join(
             mark_safe("<br>"),
             '{}: <a href="{}">{}</a> ({}{})',

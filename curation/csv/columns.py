@@ -35,16 +35,18 @@ class TextWidget(widgets.CharWidget):
 
 
 class CodeWidget(widgets.CharWidget):
-    """A key, slug or coded value: stripped; codes checked against the model's choices."""
+    """A key, slug or coded value: stripped; codes checked against the model's choices. `empty`
+    is the code an empty cell stands for (by default none)."""
 
-    def __init__(self, choices=None, **kwargs):
+    def __init__(self, choices=None, empty="", **kwargs):
         self.choices = choices
+        self.empty = empty
         # Read once: `choices.values` builds a new list on every access.
         self.codes = frozenset(choices.values) if choices is not None else None
         super().__init__(**kwargs)
 
     def clean(self, value, row=None, **kwargs):
-        code = unescape_formula(cell_text(value).strip())
+        code = unescape_formula(cell_text(value).strip()) or self.empty
         if code and self.codes is not None and code not in self.codes:
             raise ValueError(
                 f"{code!r} is not a valid code; use one of: " + ", ".join(self.choices.values) + "."
@@ -310,8 +312,8 @@ def free_text(name):
     return fields.Field(attribute=name, column_name=name, widget=TextWidget())
 
 
-def code(name, choices=None):
-    return fields.Field(attribute=name, column_name=name, widget=CodeWidget(choices))
+def code(name, choices=None, empty=""):
+    return fields.Field(attribute=name, column_name=name, widget=CodeWidget(choices, empty))
 
 
 def decimal(name):

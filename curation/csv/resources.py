@@ -168,7 +168,8 @@ class InitiativeResource(ProposingResource):
 class ClaimResource(ProposingResource):
     """
     claims.csv. Exports add `conflicts_with` and `corroborated_by`, derived for the whole export
-    at once by `curation.agreement.agreement_for`; import ignores them.
+    at once by `curation.agreement.agreement_for`; import ignores them. `precision` (empty means
+    exact) and `value_high` came later: a file without them imports as before.
 
     When the import is made by a user (the admin passes one), the workflow applies: only a
     reviewer may set a claim verified, disputed or retracted, new claims are recorded as
@@ -195,8 +196,13 @@ class ClaimResource(ProposingResource):
     confidence_rationale = free_text("confidence_rationale")
     status = code("status", Claim.Status)
     status_note = free_text("status_note")
+    precision = code("precision", Claim.Precision, empty=Claim.Precision.EXACT)
+    value_high = decimal("value_high")
     conflicts_with = derived("conflicts_with")
     corroborated_by = derived("corroborated_by")
+
+    # Files written before figures had a precision: their rows keep theirs (new ones are exact).
+    optional_columns = ("precision", "value_high")
 
     class Meta:
         model = Claim

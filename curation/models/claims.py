@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,7 +38,9 @@ class Claim(VersionedModel):
     The quote must be found in the source's archived text; `quote_start`/`quote_end` record where
     (character offsets), so it can be highlighted. Figures carry a structured attribute, value,
     unit and as-of date, from which agreement and conflict between sources are derived (see
-    `curation.agreement`). Only verified and disputed claims are public.
+    `curation.agreement`), and a precision saying how exactly the source states the value
+    ("over 2,200" is at least 2200; a range has a `value_high` too). Only verified and disputed
+    claims are public.
     """
 
     class Kind(models.TextChoices):
@@ -51,6 +53,15 @@ class Claim(VersionedModel):
         HIGH = "high", "High"
         MODERATE = "moderate", "Moderate"
         LOW = "low", "Low"
+
+    class Precision(models.TextChoices):
+        """How exactly the source states a figure: the interval it is compared as."""
+
+        EXACT = "exact", "Exact"
+        ABOUT = "about", "About"
+        AT_LEAST = "at_least", "At least"
+        AT_MOST = "at_most", "At most"
+        RANGE = "range", "Range"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -100,6 +111,21 @@ class Claim(VersionedModel):
         null=True,
         blank=True,
         help_text="A plain number in the unit given: 3000000000 with unit HKD, not 'HK$3bn'.",
+    )
+    precision = models.CharField(
+        max_length=10,
+        choices=Precision,
+        default=Precision.EXACT,
+        help_text="As the source states it: 'over 2,200' is at least 2200, 'about HK$300 "
+        "million' is about 300000000, '20 to 30' is a range from 20 (the value) to 30.",
+    )
+    value_high = models.DecimalField(
+        "high value",
+        max_digits=24,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="For a range only: its upper end, above the value (the lower end).",
     )
     unit = models.CharField(max_length=40, blank=True, help_text="HKD, USD, count, percent…")
     as_of = models.DateField(
@@ -158,6 +184,22 @@ class Claim(VersionedModel):
                 condition=Q(value__isnull=True) | ~Q(attribute=""),
                 name="claim_value_needs_attribute",
                 violation_error_message="A value needs an attribute saying what it measures.",
+            ),
+            models.CheckConstraint(
+                condition=Q(precision="exact") | Q(value__isnull=False),
+                name="claim_precision_needs_value",
+                violation_error_message="A precision other than exact needs a value.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(precision="range") | Q(value_high__isnull=False),
+                name="claim_range_needs_value_high",
+                violation_error_message="A range needs its high value.",
+            ),
+            models.CheckConstraint(
+                condition=Q(value_high__isnull=True)
+                | Q(precision="range", value_high__gt=F("value")),
+                name="claim_value_high_only_above_a_range_value",
+                violation_error_message="A high value belongs to a range, above its value.",
             ),
         ]
         indexes = [
@@ -237,6 +279,26 @@ class Claim(VersionedModel):
         instance._loaded = (field_names, values)
         return instance
 
+    def precision_errors(self):
+        """The rules of `precision` and `value_high` (Meta.constraints), by field to correct."""
+        errors = {}
+        if self.precision != self.Precision.EXACT and self.value is None:
+            errors["value"] = (
+                f"A figure stated as {self.get_precision_display().lower()} needs a value."
+            )
+        if self.precision == self.Precision.RANGE:
+            if self.value_high is None:
+                errors["value_high"] = "A range needs its high value (the value is its low end)."
+            elif self.value is not None and self.value_high <= self.value:
+                errors["value_high"] = (
+                    "The high value of a range must be above its value (the low end)."
+                )
+        elif self.value_high is not None:
+            errors["value_high"] = (
+                "Only a range has a high value: leave it empty, or set the precision to range."
+            )
+        return errors
+
     def _saved(self, name):
         """A field's value as it was loaded from the database (None if it was not loaded)."""
         field_names, values = getattr(self, "_loaded", ((), ()))
@@ -261,7 +323,7 @@ class Claim(VersionedModel):
                 self.quote_start, self.quote_end = match.start, match.end
             except ValidationError as error:
                 errors.update(error.message_dict)
-        # These two are Meta.constraints, which the database enforces, said here with the field
+        # These rules are Meta.constraints, which the database enforces, said here with the field
         # to correct: Django validates a constraint with a query per row, too slow for imports.
         if self.status in self.NOTE_REQUIRED_STATUSES and not self.status_note.strip():
             errors["status_note"] = (
@@ -270,6 +332,7 @@ class Claim(VersionedModel):
             )
         if self.value is not None and not self.attribute:
             errors["attribute"] = "A value needs an attribute saying what it measures."
+        errors.update(self.precision_errors())
         if self.status in self.PUBLIC_STATUSES and not self.confidence:
             errors["confidence"] = "Set a confidence before the claim is verified or disputed."
         if errors:
