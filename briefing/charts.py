@@ -5,12 +5,19 @@ No script and no style attributes (the site's Content Security Policy allows nei
 presentation attributes and classes styled by site.css only. This module lays a series out;
 `templates/includes/figures.html` draws it. Each point links to its claim. Two
 sources giving different values for the same date are drawn as two points, never averaged.
+
+A figure the source gives as a bound or a range is drawn as what the source allows
+(`curation.agreement.interval`): a lower bound ("over 2,200") as its point with an arrow up to
+the top of the plot, an upper bound with one down to the axis, a range or an "about" as a bar
+from its low to its high end. The line joins the points only where no two figures of a date
+conflict.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from curation.agreement import CONFLICT, compare, interval
 from curation.figures import figure, format_value
 
 WIDTH, HEIGHT = 560, 240
@@ -29,10 +36,16 @@ class Series:
 
     @property
     def has_conflicts(self):
-        by_date = defaultdict(set)
+        """Whether two figures of one date conflict: their intervals have no value in common."""
+        by_date = defaultdict(list)
         for claim in self.claims:
-            by_date[claim.as_of].add(claim.value)
-        return any(len(values) > 1 for values in by_date.values())
+            by_date[claim.as_of].append(claim)
+        return any(
+            compare(claim, other) == CONFLICT
+            for claims in by_date.values()
+            for i, claim in enumerate(claims)
+            for other in claims[i + 1 :]
+        )
 
     @property
     def slug(self):
@@ -93,10 +106,22 @@ class DateLabel:
 
 
 @dataclass
+class Bound:
+    """What the source allows around a point: a bar from y1 to y2; `arrow`, the triangle's
+    points at an open end ("up" for a lower bound, "down" for an upper one), else empty."""
+
+    kind: str  # "up", "down" or "bar"
+    y1: str
+    y2: str
+    arrow: str = ""
+
+
+@dataclass
 class Point:
     claim: object
     x: str
     y: str
+    bound: Bound | None = None
 
     @property
     def label(self):
@@ -135,7 +160,9 @@ def line_chart(series):
     """A series of two or more dates laid out as a line chart (`Chart`)."""
     claims = series.claims
     dates = series.dates
+    intervals = {c.pk: interval(c) for c in claims}
     values = [Decimal(c.value) for c in claims]
+    values += [Decimal(end) for ends in intervals.values() for end in ends if end is not None]
     low = min(Decimal(0), min(values))
     ticks = _ticks(low, max(values))
     high = ticks[-1]
@@ -156,6 +183,18 @@ def line_chart(series):
     def y(value):
         return f"{TOP + plot_h * float((high - Decimal(value)) / (high - low)):.1f}"
 
+    def bound(claim):
+        start, end = intervals[claim.pk]
+        if start == end:
+            return None  # exact
+        cx = float(x(claim.as_of))
+        if end is None:  # a lower bound: up to the top of the plot
+            return Bound("up", y(claim.value), str(TOP), arrow(cx, TOP, -1))
+        if start is None:  # an upper bound: down to the axis
+            bottom = HEIGHT - BOTTOM
+            return Bound("down", y(claim.value), str(bottom), arrow(cx, bottom, 1))
+        return Bound("bar", y(start), y(end))
+
     line = ""
     if not series.has_conflicts:
         line = " ".join(f"{x(c.as_of)},{y(c.value)}" for c in claims)
@@ -163,6 +202,12 @@ def line_chart(series):
         series,
         ticks=[Tick(y(t), format_value(Decimal(t), series.unit, compact=True)) for t in ticks],
         dates=[DateLabel(x(d), anchor(i), d.strftime("%b %Y")) for i, d in enumerate(dates)],
-        points=[Point(c, x(c.as_of), y(c.value)) for c in claims],
+        points=[Point(c, x(c.as_of), y(c.value), bound(c)) for c in claims],
         line=line,
     )
+
+
+def arrow(x, tip, direction, size=6):
+    """An arrowhead's points, its tip at (x, tip), pointing up (direction -1) or down (1)."""
+    base = tip - direction * size * 1.5
+    return f"{x - size:.1f},{base:.1f} {x + size:.1f},{base:.1f} {x:.1f},{tip:.1f}"

@@ -45,6 +45,15 @@ PRECISIONS = {
     "at_least": _("at least {value}"),
     "at_most": _("at most {value}"),
 }
+# What kind of figure a precision makes, said when figures are compared ("consistent with an
+# upper bound").
+KINDS = {
+    "exact": _("an exact figure"),
+    "about": _("an approximate figure"),
+    "at_least": _("a lower bound"),
+    "at_most": _("an upper bound"),
+    "range": _("a range"),
+}
 # Both ends of a range; what they share (the currency, the scale) is said once.
 RANGE = _("{low}–{high}")
 OTHER_UNIT = _("{number} {unit}")  # 3,000 PFLOPS

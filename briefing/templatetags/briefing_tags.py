@@ -16,6 +16,14 @@ def figure(claim, compact=False):
 
 
 register.filter("attribute_label", figures.attribute_label)
+
+
+@register.filter
+def figure_kind(claim):
+    """`{{ claim|figure_kind }}`: what its precision makes it: "a lower bound", "a range"."""
+    return figures.KINDS.get(claim.precision, "")
+
+
 register.filter("http_url", links.http_url)
 
 
