@@ -109,3 +109,9 @@ def test_the_seed_budget_conflict_is_said_in_words(client):
     summary = html.split('class="agreement-summary"')[1].split("</ul>")[0]
     assert "<strong>Conflicts with</strong>" in summary
     assert "HK$3 billion (grade" in summary and "against HK$500 million (grade" in summary
+
+
+def test_the_claim_page_names_a_bound_as_one(client):
+    claim = figure(f.InitiativeFactory(), "over", 400, datetime.date(2024, 1, 1), "at_least")
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert 'at least 400<span class="figure-detail"> (Startups; a lower bound)</span>' in html

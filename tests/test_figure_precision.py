@@ -286,3 +286,41 @@ def test_public_downloads_carry_the_two_columns(client):
     assert ",at_least,," in body
     [row] = json.loads(b"".join(client.get("/data/claims.json").streaming_content))
     assert (row["precision"], row["value_high"]) == ("at_least", "")
+
+
+def test_a_bundle_with_every_precision_round_trips_byte_for_byte(tmp_path, source):
+    from tests.helpers import delete_everything
+
+    for precision, value, high in [
+        ("exact", "3000000000", None),
+        ("about", "300000000", None),
+        ("at_least", "2200", None),
+        ("at_most", "10", None),
+        ("range", "125000000", "155000000"),
+    ]:
+        factories.ClaimFactory(
+            key=f"figure-{precision.replace('_', '-')}",
+            source=source,
+            kind=Claim.Kind.FIGURE,
+            attribute="budget",
+            unit="HKD",
+            precision=precision,
+            value=Decimal(value),
+            value_high=Decimal(high) if high else None,
+        )
+    first, second = tmp_path / "first", tmp_path / "second"
+    resources.export_bundle(first)
+    delete_everything()
+    report = resources.import_bundle(first)
+    assert report.ok, [str(p) for p in report.problems]
+    resources.export_bundle(second)
+    for name, _ in resources.BUNDLE:
+        assert (second / name).read_bytes() == (first / name).read_bytes(), name
+    ranged = Claim.objects.get(key="figure-range")
+    assert (ranged.precision, ranged.value, ranged.value_high) == (
+        "range",
+        125_000_000,
+        155_000_000,
+    )
+    rows = csv.DictReader(io.StringIO((first / "claims.csv").read_text(encoding="utf-8")))
+    assert {row["key"]: row["value_high"] for row in rows}["figure-range"] == "155000000"
