@@ -160,9 +160,9 @@ def line_chart(series):
     """A series of two or more dates laid out as a line chart (`Chart`)."""
     claims = series.claims
     dates = series.dates
-    intervals = {c.pk: interval(c) for c in claims}
+    intervals = [interval(c) for c in claims]
     values = [Decimal(c.value) for c in claims]
-    values += [Decimal(end) for ends in intervals.values() for end in ends if end is not None]
+    values += [Decimal(end) for ends in intervals for end in ends if end is not None]
     low = min(Decimal(0), min(values))
     ticks = _ticks(low, max(values))
     high = ticks[-1]
@@ -183,8 +183,8 @@ def line_chart(series):
     def y(value):
         return f"{TOP + plot_h * float((high - Decimal(value)) / (high - low)):.1f}"
 
-    def bound(claim):
-        start, end = intervals[claim.pk]
+    def bound(claim, ends):
+        start, end = ends
         if start == end:
             return None  # exact
         cx = float(x(claim.as_of))
@@ -202,7 +202,10 @@ def line_chart(series):
         series,
         ticks=[Tick(y(t), format_value(Decimal(t), series.unit, compact=True)) for t in ticks],
         dates=[DateLabel(x(d), anchor(i), d.strftime("%b %Y")) for i, d in enumerate(dates)],
-        points=[Point(c, x(c.as_of), y(c.value), bound(c)) for c in claims],
+        points=[
+            Point(c, x(c.as_of), y(c.value), bound(c, ends))
+            for c, ends in zip(claims, intervals, strict=True)
+        ],
         line=line,
     )
 

@@ -106,9 +106,11 @@ def test_a_value_reads_with_its_precision(value, unit, precision, value_high, sh
 
 
 def test_a_claim_reads_with_its_precision_where_it_has_one():
-    plain = SimpleNamespace(value=Decimal("2200"), unit="count")
+    plain = SimpleNamespace(value=Decimal("2200"), unit="count", precision="exact", value_high=None)
     assert figure(plain) == in_words(plain) == "2,200"
-    bound = SimpleNamespace(value=Decimal("2200"), unit="count", precision="at_least")
+    bound = SimpleNamespace(
+        value=Decimal("2200"), unit="count", precision="at_least", value_high=None
+    )
     assert figure(bound) == in_words(bound) == "at least 2,200"
     spread = SimpleNamespace(
         value=Decimal("125E+6"), unit="USD", precision="range", value_high=Decimal("155E+6")
@@ -127,7 +129,15 @@ def test_the_locale_is_a_setting(settings):
 def test_a_chart_of_years_labels_its_axis_and_points_without_grouping():
     source = SimpleNamespace(title="A report")
     claims = [
-        SimpleNamespace(key=key, value=Decimal(year), unit="year", as_of=date, source=source)
+        SimpleNamespace(
+            key=key,
+            value=Decimal(year),
+            value_high=None,
+            precision="exact",
+            unit="year",
+            as_of=date,
+            source=source,
+        )
         for key, year, date in [
             ("a", "2025", datetime.date(2024, 1, 1)),
             ("b", "2026", datetime.date(2025, 1, 1)),
