@@ -1,10 +1,15 @@
 """
 FilterSets for the reader's lists. Each is built on a public QuerySet by its view, and offers
 only public choices (a draft topic or organisation never appears in a drop-down).
+
+A filter over a table that grows with the evidence (sources, organisations, initiatives) is a
+text box, not a drop-down listing every row: it takes the key in the thing's address or its
+name, and suggests the most cited ones in a `<datalist>` (the browser's own suggestions, no
+script), so the page stays the same size however many there are.
 """
 
 import django_filters as filters
-from django.db.models import Q
+from django.db.models import Case, Count, Q, When
 
 from curation.models import Claim, Initiative, Organization, Source, Topic
 
@@ -25,20 +30,65 @@ class SearchFilterSet(filters.FilterSet):
         return queryset
 
 
+# How many suggestions a text filter offers: the most cited, the rest typed.
+SUGGESTIONS = 50
+
+
+class KeyFilter(filters.CharFilter):
+    """
+    A text box for one row of `model` by its key (`key_field`) or, failing that, its exact name
+    (`name_field`, any case), among the public rows; `suggest` returns (key, name) pairs for the
+    `<datalist>` that `includes/filter_form.html` draws beside the box. An unknown key matches
+    nothing.
+    """
+
+    def __init__(self, *args, model, key_field, name_field, suggest, **kwargs):
+        self.target, self.key_field, self.name_field = model, key_field, name_field
+        self.suggest = suggest
+        super().__init__(*args, **kwargs)
+
+    @property
+    def field(self):
+        if not hasattr(self, "_field"):
+            field = super().field
+            field.widget.attrs.update(list=f"{self.field_name}-suggestions", autocomplete="off")
+            field.datalist_id = f"{self.field_name}-suggestions"
+            field.suggestions = self.suggest  # called by the template, only when it is drawn
+        return self._field
+
+    def filter(self, qs, value):
+        value = value.strip() if value else value
+        if not value:
+            return qs
+        key = {self.key_field: value}
+        name = {f"{self.name_field}__iexact": value}
+        matches = self.target.objects.public().filter(Q(**key) | Q(**name))
+        # One row, the one whose key it is if any: two rows may share a name.
+        best = matches.order_by(Case(When(Q(**key), then=0), default=1), "pk").values("pk")
+        return qs.filter(**{f"{self.field_name}__in": best[:1]})
+
+
+def most_cited(rows, field, key, name):
+    """
+    A function giving (key, name) of the SUGGESTIONS rows that most of `rows()` (a public
+    QuerySet) name in `field`: one grouped query.
+    """
+
+    def suggest():
+        counted = (
+            rows()
+            .filter(**{f"{field}__isnull": False})
+            .values_list(f"{field}__{key}", f"{field}__{name}")
+            .annotate(n=Count("pk"))
+            .order_by("-n", f"{field}__{key}")
+        )
+        return [(key, name) for key, name, _ in counted[:SUGGESTIONS]]
+
+    return suggest
+
+
 def public_topics(request):
     return Topic.objects.public()
-
-
-def public_organizations(request):
-    return Organization.objects.public()
-
-
-def public_initiatives(request):
-    return Initiative.objects.public()
-
-
-def public_sources(request):
-    return Source.objects.public().only("key", "title")
 
 
 class ClaimFilter(SearchFilterSet):
@@ -47,16 +97,28 @@ class ClaimFilter(SearchFilterSet):
     topic = filters.ModelChoiceFilter(
         field_name="topics", to_field_name="slug", queryset=public_topics, label="Topic"
     )
-    initiative = filters.ModelChoiceFilter(
-        to_field_name="slug", queryset=public_initiatives, label="Initiative"
+    initiative = KeyFilter(
+        model=Initiative,
+        key_field="slug",
+        name_field="name",
+        suggest=most_cited(Claim.objects.public, "initiative", "slug", "name"),
+        label="Initiative",
     )
-    organization = filters.ModelChoiceFilter(
+    organization = KeyFilter(
         field_name="organizations",
-        to_field_name="slug",
-        queryset=public_organizations,
+        model=Organization,
+        key_field="slug",
+        name_field="name",
+        suggest=most_cited(Claim.objects.public, "organizations", "slug", "name"),
         label="Organisation",
     )
-    source = filters.ModelChoiceFilter(to_field_name="key", queryset=public_sources)
+    source = KeyFilter(
+        model=Source,
+        key_field="key",
+        name_field="title",
+        suggest=most_cited(Claim.objects.public, "source", "key", "title"),
+        label="Source",
+    )
     kind = filters.ChoiceFilter(choices=Claim.Kind.choices)
     confidence = filters.ChoiceFilter(choices=Claim.Confidence.choices)
     status = filters.ChoiceFilter(
@@ -90,8 +152,20 @@ class InitiativeFilter(SearchFilterSet):
 
     kind = filters.ChoiceFilter(choices=Initiative.Kind.choices)
     status = filters.ChoiceFilter(choices=Initiative.Status.choices)
-    lead = filters.ModelChoiceFilter(
-        to_field_name="slug", queryset=public_organizations, label="Lead organisation"
+    lead = KeyFilter(
+        model=Organization,
+        key_field="slug",
+        name_field="name",
+        suggest=most_cited(Initiative.objects.public, "lead", "slug", "name"),
+        label="Lead organisation",
+    )
+    partner = KeyFilter(
+        field_name="partners",
+        model=Organization,
+        key_field="slug",
+        name_field="name",
+        suggest=most_cited(Initiative.objects.public, "partners", "slug", "name"),
+        label="Partner",
     )
     topic = filters.ModelChoiceFilter(
         field_name="topics", to_field_name="slug", queryset=public_topics, label="Topic"
@@ -110,7 +184,7 @@ class InitiativeFilter(SearchFilterSet):
 
     class Meta:
         model = Initiative
-        fields = ["q", "kind", "status", "lead", "topic"]
+        fields = ["q", "kind", "status", "lead", "partner", "topic"]
 
 
 class OrganizationFilter(SearchFilterSet):
