@@ -6,10 +6,11 @@ agreement between claims is derived for a whole page at once.
 """
 
 from collections import defaultdict
+from datetime import date
 from functools import partial, wraps
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
@@ -254,17 +255,47 @@ def initiative_list(request):
     return render(request, "briefing/initiative_list.html", context)
 
 
-def subject_page(request, template, claims, **context):
-    """The claims about one initiative or organisation: figures, charts, facts, agreement."""
-    claims = list(claims)
-    agreement = agreement_for(claims, candidates=Claim.objects.public())
-    for claim in claims:
+# What an initiative's or an organisation's page shows at most, whatever the evidence holds:
+# the claim list, filtered to it, has the rest.
+LATEST_CLAIMS = 25
+LATEST_FIGURES = 50  # rows of the figures table, and points of all its charts together
+LINKED = 25  # initiatives it leads, joins; partners
+
+FIGURE = ~Q(attribute="") & Q(value__isnull=False)  # `Claim.has_figure`, in a query
+
+
+def latest(claims, limit):
+    """The latest `limit` of `claims` by as-of date (undated ones count as oldest), shown in
+    date order as the page always has: oldest first, undated last."""
+    newest = list(claims.order_by(F("as_of").desc(nulls_last=True), "-key")[:limit])
+    return sorted(newest, key=lambda c: (c.as_of is None, c.as_of or date.min, c.key))
+
+
+def first(rows, limit):
+    """The first `limit` of `rows`, and whether there are more (one query, no count)."""
+    rows = list(rows[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def subject_page(request, template, claims, chart_claims=None, **context):
+    """
+    The claims about one initiative or organisation: the counts, the latest figures (a table and
+    charts) and the latest other claims with their agreement. `chart_claims`, if given, picks
+    the figures worth charting from those shown.
+    """
+    counts = claims.aggregate(total=Count("pk"), figures=Count("pk", filter=FIGURE))
+    figures = latest(claims.filter(FIGURE), LATEST_FIGURES)
+    facts = latest(claims.exclude(FIGURE), LATEST_CLAIMS)
+    agreement = agreement_for(facts, candidates=Claim.objects.public())
+    for claim in facts:
         claim.agreement = agreement[claim.pk]
     context.update(
-        claims=claims,
-        figure_rows=figure_rows(claims),
-        facts=[c for c in claims if not c.has_figure],
-        series=charts.figure_series(context.pop("chart_claims", claims)),
+        counts=counts,
+        shown=len(figures) + len(facts),
+        shown_figures=len(figures),
+        figure_rows=figure_rows(figures),
+        facts=facts,
+        series=charts.figure_series(chart_claims(figures) if chart_claims else figures),
     )
     return render(request, template, context)
 
@@ -273,20 +304,22 @@ def subject_page(request, template, claims, **context):
 def initiative_detail(request, slug):
     initiatives = Initiative.objects.visible(request.user.is_staff)
     initiative = get_object_or_404(
-        initiatives.select_related("lead").prefetch_related("partners", "topics"), slug=slug
+        initiatives.select_related("lead")
+        .prefetch_related("topics")
+        .annotate(partner_count=Count("partners")),
+        slug=slug,
     )
+    partners = initiative.partners.order_by("name")[:LINKED]
     claims = (
-        public_claims()
-        .filter(initiative=initiative)
-        .select_related("source")
-        .defer("source__text")
-        .order_by(F("as_of").asc(nulls_last=True), "key")
+        public_claims().filter(initiative=initiative).select_related("source").defer("source__text")
     )
     return subject_page(
         request,
         "briefing/initiative_detail.html",
         claims,
         initiative=initiative,
+        partners=partners,
+        more_partners=initiative.partner_count - len(partners),
         preview=not initiative.claims.public().exists() if request.user.is_staff else False,
     )
 
@@ -306,26 +339,32 @@ def organization_list(request):
 @reader_page
 def organization_detail(request, slug):
     organization = get_object_or_404(Organization.objects.visible(request.user.is_staff), slug=slug)
-    claims = list(
+    claims = (
         public_claims()
         .filter(organizations=organization)
         .select_related("source", "initiative")
         .prefetch_related("organizations")
         .defer("source__text")
-        .order_by(F("as_of").asc(nulls_last=True), "key")
     )
-    # A chart follows one subject: figures about this organisation alone, not an initiative.
-    about_it_alone = [c for c in claims if not c.initiative_id and len(c.organizations.all()) == 1]
-    initiatives = Initiative.objects.public().select_related("lead")
+
+    def about_it_alone(figures):
+        # A chart follows one subject: figures about this organisation alone, not an initiative.
+        return [c for c in figures if not c.initiative_id and len(c.organizations.all()) == 1]
+
+    initiatives = Initiative.objects.public().select_related("lead").order_by("name")
+    led, more_led = first(initiatives.filter(lead=organization), LINKED)
+    joined, more_joined = first(initiatives.filter(partners=organization), LINKED)
     return subject_page(
         request,
         "briefing/organization_detail.html",
         claims,
         chart_claims=about_it_alone,
         organization=organization,
-        led=initiatives.filter(lead=organization),
-        joined=initiatives.filter(partners=organization),
-        preview=not (claims or Organization.objects.public().filter(pk=organization.pk).exists())
+        led=led,
+        more_led=more_led,
+        joined=joined,
+        more_joined=more_joined,
+        preview=not Organization.objects.public().filter(pk=organization.pk).exists()
         if request.user.is_staff
         else False,
     )
