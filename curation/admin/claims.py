@@ -19,6 +19,7 @@ from ..forms import ProposingForm
 from ..models import Claim, Revision, Source
 from .base import EditorialAdmin
 from .filters import ClaimCitedFilter, ClaimConflictFilter, ClaimFreshnessFilter, ClaimWorkFilter
+from .text_filters import InitiativeFilter, SourceFilter
 
 
 class ClaimForm(ProposingForm):
@@ -130,8 +131,8 @@ class ClaimAdmin(EditorialAdmin):
         "kind",
         "confidence",
         "source__reliability",
-        ("source", admin.RelatedOnlyFieldListFilter),
-        ("initiative", admin.RelatedOnlyFieldListFilter),
+        SourceFilter,
+        InitiativeFilter,
         ClaimConflictFilter,
         ClaimFreshnessFilter,
         ClaimCitedFilter,
