@@ -21,7 +21,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Count, Q, Window
 
-from .models import Claim, Initiative, Organization, SearchDocument, Source
+from .models import Claim, Initiative, Organization, SearchDocument, SearchMatch, Source
 
 MAX_TERMS = 10
 # FTS5's trigram tokenizer cannot match a term shorter than this.
@@ -148,27 +148,29 @@ def quoted(term):
 
 
 def matching(q):
-    """The documents matching q, best first (an empty QuerySet when q has nothing to find)."""
+    """
+    The documents matching q, best first, as a QuerySet of `SearchDocument` (PostgreSQL) or of
+    its FTS5 table `SearchMatch` (SQLite), both with kind, object_id, title and body. Empty when
+    q has nothing to find.
+    """
     found, excluded = parse(q)
-    documents = SearchDocument.objects.all()
+    sqlite = connection.vendor == "sqlite"
+    documents = SearchMatch.objects.all() if sqlite else SearchDocument.objects.all()
     if not found:
         return documents.none()
     for term in excluded:
         documents = documents.exclude(Q(title__icontains=term) | Q(body__icontains=term))
     substrings = Q()
-    if connection.vendor == "sqlite":
-        long_terms = [t for t in found if len(t) >= TRIGRAM]
-        for term in found:
-            if len(term) < TRIGRAM:
-                substrings &= Q(title__icontains=term) | Q(body__icontains=term)
-        documents = documents.filter(substrings)
-        if long_terms:
-            return documents.filter(match__query=" ".join(map(quoted, long_terms))).order_by(
-                "match__rank", "pk"
-            )
-        return documents.order_by("pk")
     for term in found:
-        substrings &= Q(title__icontains=term) | Q(body__icontains=term)
+        if not sqlite or len(term) < TRIGRAM:
+            substrings &= Q(title__icontains=term) | Q(body__icontains=term)
+    if sqlite:
+        documents = documents.filter(substrings)
+        long_terms = [t for t in found if len(t) >= TRIGRAM]
+        if long_terms:
+            query = " ".join(map(quoted, long_terms))
+            return documents.filter(query=query).order_by("rank", "pk")
+        return documents.order_by("pk")
     if connection.vendor == "postgresql":
         query = SearchQuery(q, search_type="websearch", config="english")
         return (

@@ -20,20 +20,23 @@ POSTGRES_INDEXES = [
 FTS5 = "curation_searchmatch"
 SQLITE = [
     f"""CREATE VIRTUAL TABLE {FTS5} USING fts5(
-        title, body, content='curation_searchdocument', content_rowid='id', tokenize='trigram'
+        title, body, kind UNINDEXED, object_id UNINDEXED,
+        content='curation_searchdocument', content_rowid='id', tokenize='trigram'
     )""",
-    f"INSERT INTO {FTS5}({FTS5}, rank) VALUES ('rank', 'bm25(10.0, 1.0)')",
+    f"INSERT INTO {FTS5}({FTS5}, rank) VALUES ('rank', 'bm25(10.0, 1.0, 0.0, 0.0)')",
     f"""CREATE TRIGGER curation_searchdocument_ai AFTER INSERT ON curation_searchdocument BEGIN
-        INSERT INTO {FTS5}(rowid, title, body) VALUES (new.id, new.title, new.body);
+        INSERT INTO {FTS5}(rowid, title, body, kind, object_id)
+        VALUES (new.id, new.title, new.body, new.kind, new.object_id);
     END""",
     f"""CREATE TRIGGER curation_searchdocument_ad AFTER DELETE ON curation_searchdocument BEGIN
-        INSERT INTO {FTS5}({FTS5}, rowid, title, body)
-        VALUES ('delete', old.id, old.title, old.body);
+        INSERT INTO {FTS5}({FTS5}, rowid, title, body, kind, object_id)
+        VALUES ('delete', old.id, old.title, old.body, old.kind, old.object_id);
     END""",
     f"""CREATE TRIGGER curation_searchdocument_au AFTER UPDATE ON curation_searchdocument BEGIN
-        INSERT INTO {FTS5}({FTS5}, rowid, title, body)
-        VALUES ('delete', old.id, old.title, old.body);
-        INSERT INTO {FTS5}(rowid, title, body) VALUES (new.id, new.title, new.body);
+        INSERT INTO {FTS5}({FTS5}, rowid, title, body, kind, object_id)
+        VALUES ('delete', old.id, old.title, old.body, old.kind, old.object_id);
+        INSERT INTO {FTS5}(rowid, title, body, kind, object_id)
+        VALUES (new.id, new.title, new.body, new.kind, new.object_id);
     END""",
 ]
 
@@ -83,7 +86,11 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='SearchMatch',
             fields=[
-                ('document', models.OneToOneField(db_column='rowid', on_delete=django.db.models.deletion.DO_NOTHING, primary_key=True, related_name='match', serialize=False, to='curation.searchdocument')),
+                ('id', models.BigIntegerField(db_column='rowid', primary_key=True, serialize=False)),
+                ('title', models.TextField()),
+                ('body', models.TextField()),
+                ('kind', models.CharField(max_length=20)),
+                ('object_id', models.PositiveBigIntegerField()),
                 ('query', models.TextField(db_column='curation_searchmatch')),
                 ('rank', models.FloatField()),
             ],
