@@ -176,7 +176,7 @@ def bench_render(env, args):
             reps = args.reps if scale < 100 else max(2, args.reps // 2)
             extra = ["--stack"] if scale == scales[0] else []
             samples[scale].append(env.task(urls[scale], "probe-render", f"--reps={reps}", *extra))
-    pages = ["briefing", "claim", "claims list", "initiative list", "desk"]
+    pages = ["briefing", "claim", "claims list", "initiative list", "search", "desk"]
     table = {}
     for scale in scales:
         rounds = samples[scale]
@@ -224,6 +224,7 @@ def bench_render(env, args):
         f"{page} {'/'.join(str(table[s][page]['queries']) for s in scales)}" for page in pages
     )
     desk_growth = table[last]["desk"]["ms"] / table[first]["desk"]["ms"]
+    search_growth = table[last]["search"]["ms"] / table[first]["search"]["ms"]
     return {
         "scales": table,
         "per_citation_ms": per_citation,
@@ -251,6 +252,12 @@ def bench_render(env, args):
                 desk_growth,
                 "<= 3x",
                 verdict(desk_growth, 3, higher_is_better=False),
+            ),
+            (
+                f"search: time {last}x / {first}x content",
+                search_growth,
+                "<= 3x",
+                verdict(search_growth, 3, higher_is_better=False),
             ),
         ],
         "detail": detail,

@@ -253,6 +253,7 @@ def task_probe_render(args):
         "claim": f"/claims/{first_key}/",
         "claims list": "/claims/",
         "initiative list": "/initiatives/",
+        "search": "/search/?q=cyberport",
     }
     for url in pages.values():
         render_uncached(url)  # warm templates and connections

@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The search index's operator classes on PostgreSQL (`OpClass`); inert on SQLite.
+    "django.contrib.postgres",
     # Django's own form templates, for the renderer below.
     "django.forms",
     "django_filters",

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
 from curation import limits
+from curation import search as search_index
 from curation.agreement import agreement_for, with_links
 from curation.batches import batches
 from curation.models import Briefing, Claim, Initiative, Organization, Section, Source
@@ -375,44 +376,18 @@ def organization_detail(request, slug):
 
 @reader_page(params=["q"])
 def search(request):
+    """Ranked full-text search of public claims, initiatives, organisations and sources."""
     q = request.GET.get("q", "").strip()[: limits.SEARCH_QUERY]
     results = []
     if q:
         kinds = [
-            (
-                "Claims",
-                "briefing:claim-list",
-                ClaimFilter,
-                public_claims().select_related("source"),
-            ),
-            (
-                "Initiatives",
-                "briefing:initiative-list",
-                InitiativeFilter,
-                Initiative.objects.public(),
-            ),
-            (
-                "Organisations",
-                "briefing:organization-list",
-                OrganizationFilter,
-                Organization.objects.public(),
-            ),
-            (
-                "Sources",
-                "briefing:source-list",
-                SourceFilter,
-                Source.objects.public().defer("text"),
-            ),
+            ("Claims", "briefing:claim-list", public_claims().select_related("source")),
+            ("Initiatives", "briefing:initiative-list", Initiative.objects.public()),
+            ("Organisations", "briefing:organization-list", Organization.objects.public()),
+            ("Sources", "briefing:source-list", Source.objects.public().defer("text")),
         ]
-        for label, url_name, filter_class, queryset in kinds:
-            found = filter_class({"q": q}, queryset=queryset).qs
-            results.append(
-                {
-                    "label": label,
-                    "url_name": url_name,
-                    "count": found.count(),
-                    "items": list(found[:SEARCH_LIMIT]),
-                }
-            )
+        for label, url_name, queryset in kinds:
+            items, count = search_index.find(q, queryset, SEARCH_LIMIT)
+            results.append({"label": label, "url_name": url_name, "count": count, "items": items})
     context = {"q": q, "results": results, "total": sum(r["count"] for r in results)}
     return render(request, "briefing/search.html", context)

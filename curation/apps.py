@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.db.models.signals import post_migrate, pre_delete
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete
 
 
 def rerender_stale_sections(using="default", **kwargs):
@@ -29,6 +29,24 @@ def rerender_stale_sections(using="default", **kwargs):
             manager.filter(pk=section.pk, body=section.body).update(rendering=section.render_body())
 
 
+def index_for_search(using="default", **kwargs):
+    """
+    Fill the search index after `migrate` when it is empty and there is something to find: a
+    database from before the index had one. `manage.py rebuild_search_index` does it at will.
+    """
+    from django.db import connections
+
+    from . import search
+    from .models import SearchDocument, Source
+
+    table = SearchDocument._meta.db_table
+    with connections[using].cursor() as cursor:
+        if table not in connections[using].introspection.table_names(cursor):
+            return  # migrated to an earlier state
+    if Source.objects.using(using).exists() and not SearchDocument.objects.using(using).exists():
+        search.rebuild()
+
+
 class CurationConfig(AppConfig):
     name = "curation"
     verbose_name = "Curation"
@@ -43,6 +61,14 @@ class CurationConfig(AppConfig):
             pre_delete.connect(close_on_delete, sender=model, dispatch_uid=f"close-{model}")
 
         post_migrate.connect(rerender_stale_sections, sender=self, dispatch_uid="rerender-sections")
+
+        # The search index follows every save and delete (bulk writes call `search` themselves).
+        from . import search
+
+        for model in search.DOCUMENTS:
+            post_save.connect(search.indexed, sender=model, dispatch_uid=f"index-{model}")
+            post_delete.connect(search.removed, sender=model, dispatch_uid=f"unindex-{model}")
+        post_migrate.connect(index_for_search, sender=self, dispatch_uid="index-for-search")
 
 
 class EditorialAdminConfig(admin_apps.AdminConfig):

@@ -22,8 +22,9 @@ Speed
     with the field to correct, and the database still enforces them). New rows are written a
     chunk at a time (see "Saving" in `CsvResource`); changed rows are saved one by one with
     `save()`, as in the admin, and briefings, sections and contradictions always are (their
-    saves publish, cite and link). Each imported row gets one history record with its links,
-    written by the database for the whole file at once (`history`).
+    saves publish, cite and link); a chunk's new rows are indexed for search with one query.
+    Each imported row gets one history record with its links, written by the database for the
+    whole file at once (`history`).
 
 What the engine replaces in django-import-export (4.x), and why; an upgrade looks here first:
     - `import_data`: checks the header first, rolls back on any invalid row (all-or-nothing),
@@ -59,6 +60,7 @@ from import_export import resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
 from import_export.results import RowResult
 
+from .. import search
 from .columns import KeyLookup, Listed, RelatedField, RelatedManyField
 from .files import cell_text, escape_formula, unescape_formula
 from .history import history_manager, record_history
@@ -500,6 +502,8 @@ class CsvResource(resources.ModelResource):
             instance._state.adding = False
             instance._state.db = self.get_db_connection_name()
         self.insert_links(instances)
+        if model in search.DOCUMENTS:  # bulk_create sends no post_save
+            search.index(instances)
 
     def insert_links(self, instances):
         """INSERT the many-to-many links of new rows, one query per relation (per 1,000)."""

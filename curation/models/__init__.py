@@ -11,8 +11,8 @@ the admin and django-import-export both validate through the model:
   open by URL by `visible()`, and nowhere else.
 
 Each kind of record has a module: `base` (what they share), `subjects` (topics, organisations,
-initiatives), `sources`, `claims`, `briefings` (with their sections and citations) and `reviews`
-(proposed changes to public objects, and the review thread).
+initiatives), `sources`, `claims`, `briefings` (with their sections and citations), `reviews`
+(proposed changes to public objects, and the review thread) and `search` (the search index).
 """
 
 from .base import SLUG_HELP, NaturalKeyManager, VersionedModel, VisibleQuerySet
@@ -31,6 +31,7 @@ from .briefings import (
 from .claims import Claim
 from .conflicts import ConflictExplanation
 from .reviews import NotificationSettings, ReviewComment, Revision
+from .search import SearchDocument, SearchMatch
 from .sources import Source
 from .subjects import Initiative, Organization, Topic, split_list
 
@@ -50,6 +51,8 @@ __all__ = [
     "Organization",
     "ReviewComment",
     "Revision",
+    "SearchDocument",
+    "SearchMatch",
     "Section",
     "Source",
     "Topic",

@@ -1,0 +1,63 @@
+"""The search index: what readers search, one row per claim, source, organisation, initiative."""
+
+from django.db import models
+
+
+class SearchDocument(models.Model):
+    """
+    What search looks in for one object: its `title` (a claim's statement, a source's title, an
+    organisation's name and aliases, an initiative's name), which ranks above its `body` (a
+    claim's quote and speaker, a source's publisher and author, an organisation's or an
+    initiative's description).
+
+    Kept current by `curation.search` on every write, including bulk imports; rebuilt by
+    `manage.py rebuild_search_index`. Holds public and draft objects alike: what a reader may
+    find is decided when searching, by the model's `public()` QuerySet. The migration adds the
+    database's own indexes over it: a weighted full-text vector and trigram indexes on
+    PostgreSQL, an FTS5 trigram table (`SearchMatch`) on SQLite.
+    """
+
+    class Kind(models.TextChoices):
+        CLAIM = "claim", "Claim"
+        SOURCE = "source", "Source"
+        ORGANIZATION = "organization", "Organisation"
+        INITIATIVE = "initiative", "Initiative"
+
+    kind = models.CharField(max_length=20, choices=Kind)
+    object_id = models.PositiveBigIntegerField()
+    title = models.TextField()
+    body = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_document_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}"
+
+
+class SearchMatch(models.Model):
+    """
+    SQLite only: the FTS5 table (trigram tokenizer) over `SearchDocument`, created by the
+    migration and kept in step with it by triggers. Filtering its `query` is a full-text MATCH
+    (FTS5's hidden column named after the table); `rank` is bm25, a title match weighing ten
+    times a body match. `kind` and `object_id` are stored unindexed, so that a search filters
+    them inside this one table: joined to `SearchDocument`, SQLite may plan the MATCH once per
+    document, and a search at a hundred times the content took a hundred times as long again.
+    """
+
+    id = models.BigIntegerField(primary_key=True, db_column="rowid")
+    title = models.TextField()
+    body = models.TextField()
+    kind = models.CharField(max_length=20)
+    object_id = models.PositiveBigIntegerField()
+    query = models.TextField(db_column="curation_searchmatch")
+    rank = models.FloatField()
+
+    class Meta:
+        managed = False
+        db_table = "curation_searchmatch"
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}"
