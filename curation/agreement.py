@@ -74,16 +74,36 @@ COLUMNS = ("id", "initiative_id", "attribute", "as_of", "value", "unit", "source
 Row = namedtuple("Row", COLUMNS)
 
 
-def _candidates(queryset, attributes, linked):
+def _about(figures, organizations_of):
     """
-    The claims of `queryset` with one of `attributes` or among the ids `linked`, as named rows of
-    COLUMNS and `organizations`: a row per organisation of the claim, or one with None.
+    What a candidate must be to be compared with one of `figures`: a figure with one of their
+    attributes and about one of their initiatives, or about no initiative and one of their
+    organisations (read by a subquery). Narrower than their subjects (`_subject`), which are
+    compared afterwards, but it keeps a chunk's candidates to about its own figures' subjects
+    rather than every figure of the same attribute.
+    """
+    if not figures:
+        return Q(pk__in=())
+    unbound = [c.pk for c in figures if not c.initiative_id]
+    proposed = {pk for claim_id in unbound for pk in organizations_of.get(claim_id, ())}
+    through = Claim.organizations.through.objects
+    saved = through.filter(claim_id__in=unbound).values("organization_id")
+    about_them = through.filter(Q(organization_id__in=saved) | Q(organization_id__in=proposed))
+    return Q(attribute__in={c.attribute for c in figures}) & (
+        Q(initiative_id__in={c.initiative_id for c in figures if c.initiative_id})
+        | Q(initiative__isnull=True, pk__in=about_them.values("claim_id"))
+    )
+
+
+def _candidates(queryset, figures, linked, organizations_of):
+    """
+    The claims of `queryset` that may be compared with one of `figures` (`_about`) or among the
+    ids `linked`, as named rows of COLUMNS and `organizations`: a row per organisation of the
+    claim, or one with None.
     """
     found = []
-    for some_attributes, some_linked in zip_longest(
-        batches(attributes), batches(linked), fillvalue=()
-    ):
-        wanted = queryset.filter(Q(attribute__in=some_attributes) | Q(pk__in=some_linked))
+    for some_figures, some_linked in zip_longest(batches(figures), batches(linked), fillvalue=()):
+        wanted = queryset.filter(_about(some_figures, organizations_of) | Q(pk__in=some_linked))
         # Found by a subquery, so that their organisations are read through a join of their
         # own: the join of a filter of `queryset` on organisations would give only those it kept.
         rows = Claim.objects.filter(pk__in=wanted.values("pk")).order_by()
@@ -147,12 +167,14 @@ def agreement_for(claims, candidates=None, links=None, organizations_of=None):
         links = [(pk, other) for pk in result for other in links[pk]]
     linked = {other for _, other in links}
 
-    # The candidates: figures with an attribute of these figures, and the claims linked to these.
+    # The candidates: figures that may be about what these figures are about, and the claims
+    # linked to these.
     figures = [c for c in claims if c.attribute and c.value is not None]
     attributes = {c.attribute for c in figures}
     pool, organizations = {}, defaultdict(set)
-    if attributes or linked:
-        for row in _candidates(candidates, attributes, linked):  # figures' values checked below
+    if figures or linked:
+        # Figures' values and subjects checked below.
+        for row in _candidates(candidates, figures, linked, organizations_of or {}):
             pool.setdefault(row.id, row)
             if row.organizations is not None:
                 organizations[row.id].add(row.organizations)
