@@ -109,6 +109,11 @@ class Env:
 UNCACHED_FLOOR = 0.03
 
 
+# A download of claims.csv streams: the growth of the peak memory of the process that serves it,
+# at the largest size (the "Scale" issue's goal, at 100x the seed).
+DOWNLOAD_MB = 30
+
+
 def verdict(value, goal, higher_is_better=True):
     if value is None:
         return "n/a"
@@ -176,6 +181,10 @@ def bench_render(env, args):
             reps = args.reps if scale < 100 else max(2, args.reps // 2)
             extra = ["--stack"] if scale == scales[0] else []
             samples[scale].append(env.task(urls[scale], "probe-render", f"--reps={reps}", *extra))
+    downloads = {}
+    for scale in scales:
+        log(f"Download: claims.csv at {scale}x…")
+        downloads[scale] = env.task(urls[scale], "probe-download")
     pages = ["briefing", "claim", "claims list", "initiative list", "search", "desk"]
     table = {}
     for scale in scales:
@@ -225,8 +234,17 @@ def bench_render(env, args):
     )
     desk_growth = table[last]["desk"]["ms"] / table[first]["desk"]["ms"]
     search_growth = table[last]["search"]["ms"] / table[first]["search"]["ms"]
+    download_growth = downloads[last]["peak_growth_mb"]
+    for s in scales:
+        d = downloads[s]
+        detail.append(
+            f"claims.csv at {s}x ({d['claims']} claims, {d['bytes'] // 1024} KB): peak memory "
+            f"+{d['peak_growth_mb']:.1f} MB, first row {d['first_row_ms']:.0f} ms, "
+            f"all {d['seconds']:.2f} s"
+        )
     return {
         "scales": table,
+        "downloads": downloads,
         "per_citation_ms": per_citation,
         "rows": [
             (
@@ -246,6 +264,12 @@ def bench_render(env, args):
                 uncached_share,
                 f">= {UNCACHED_FLOOR} (floor)",
                 verdict(uncached_share, UNCACHED_FLOOR),
+            ),
+            (
+                f"download: claims.csv peak memory growth at {last}x, MB",
+                download_growth,
+                f"< {DOWNLOAD_MB} MB",
+                verdict(download_growth, DOWNLOAD_MB, higher_is_better=False),
             ),
             (
                 f"desk: time {last}x / {first}x content",

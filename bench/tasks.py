@@ -5,6 +5,7 @@ database (DATABASE_URL in the environment). Each task prints one JSON object on 
     python bench/tasks.py import --claims 10000 --sources 500 --rounds 3
     python bench/tasks.py build-render --copies 10
     python bench/tasks.py probe-render --reps 5
+    python bench/tasks.py probe-download
     python bench/tasks.py build-admin --claims 100000
     python bench/tasks.py probe-admin --reps 5
     python bench/tasks.py prepare-serve --html OUT
@@ -15,6 +16,7 @@ import csv
 import io
 import json
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -291,6 +293,41 @@ def task_probe_render(args):
     print(json.dumps(result))
 
 
+def task_probe_download(args):
+    """
+    /data/claims.csv streamed once, after a first download, as a reader's download generated
+    afresh (a session cookie: no kept file is read or written): the growth of the process's
+    peak resident memory over what it was before, the time to the first row and to the last byte,
+    the bytes.
+    """
+    client = Client()
+    client.cookies["sessionid"] = "no-such-session"
+    # Warmed first (URLs, middleware, the CSV code loaded): the growth is the download's.
+    b"".join(client.get("/data/topics.csv").streaming_content)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes, on Linux
+    start = time.perf_counter()
+    response = client.get("/data/claims.csv")
+    assert response.status_code == 200, response.status_code
+    first_row, sent = None, 0
+    for number, chunk in enumerate(response.streaming_content):
+        if number == 1:  # after the header, which comes before any query
+            first_row = time.perf_counter() - start
+        sent += len(chunk)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "peak_growth_mb": (after - before) / 1024,
+                "first_row_ms": first_row * 1000,
+                "seconds": elapsed,
+                "bytes": sent,
+                "claims": Claim.objects.public().count(),
+            }
+        )
+    )
+
+
 def probe_desk(reps):
     """The editors' desk (the admin's home page) as a reviewer sees it: median ms, queries."""
     from django.contrib.auth.models import Group
@@ -430,6 +467,7 @@ def main():
         "import": task_import,
         "build-render": task_build_render,
         "probe-render": task_probe_render,
+        "probe-download": task_probe_download,
         "build-admin": task_build_admin,
         "probe-admin": task_probe_admin,
         "prepare-serve": task_prepare_serve,

@@ -6,7 +6,10 @@ initiatives, organisations and topics those claims or public initiatives refer t
 `.public()` QuerySets), so a draft, in-review or retracted claim, and anything only such claims
 refer to, never appears. The columns are the import columns (`curation.resources`), so a
 download re-imports into another instance; conflicts and corroborations name public claims only.
-Files are streamed row by row, never built whole in memory.
+Files are streamed row by row, never built whole in memory: claims are read a chunk at a time
+(`ClaimResource.iter_queryset`, from a server-side cursor on PostgreSQL), each chunk with its
+conflicts and corroborations, so a download takes the memory of one chunk however many claims
+there are (tests/test_download_memory.py).
 
 Kept on disk per content generation
     Generating claims.csv takes seconds at scale, so each file a reader downloads is also
@@ -17,8 +20,7 @@ Kept on disk per content generation
     MB, which would crowd out every page of LocMem's per-worker budget and be held once per
     worker, where a file is written once for all the machine's workers and read from the
     operating system's page cache. A file is published (renamed into place) only when its
-    download completed: one cut short keeps nothing. The rows are only ever iterated, so a
-    download streamed from a server-side cursor plugs in unchanged.
+    download completed: one cut short keeps nothing.
     Bound: the ten files of the current generation. The first file kept for a new generation
     removes the older generations' directories (a download still reading one keeps its open
     file), so besides the current generation's files the disk holds at most those of a

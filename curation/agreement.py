@@ -30,7 +30,7 @@ from itertools import zip_longest
 from django.conf import settings
 from django.db.models import F, Max, Min, Q, Window
 
-from .batches import batches, filter_in
+from .batches import SIZE, batches, filter_in
 from .models import Claim
 
 
@@ -162,16 +162,45 @@ COLUMNS = (
 Row = namedtuple("Row", COLUMNS)
 
 
-def _candidates(queryset, attributes, linked):
+def _about(figures, organizations_of):
     """
-    The claims of `queryset` with one of `attributes` or among the ids `linked`, as named rows of
-    COLUMNS and `organizations`: a row per organisation of the claim, or one with None.
+    What a candidate must be to be compared with one of `figures`: one of them (read with its
+    organisations, which are then not read again), or a figure with one of their attributes and
+    about one of their initiatives, or about no initiative and one of their organisations (read
+    by a subquery). Wider than their subjects (`_subject`), which are compared afterwards, but
+    it keeps a chunk's candidates to about its own figures' subjects rather than every figure
+    of the same attribute.
+    """
+    if not figures:
+        return Q(pk__in=())
+    unbound = [c.pk for c in figures if not c.initiative_id]
+    proposed = {pk for claim_id in unbound for pk in organizations_of.get(claim_id, ())}
+    through = Claim.organizations.through.objects
+    saved = through.filter(claim_id__in=unbound).values("organization_id")
+    about_them = through.filter(Q(organization_id__in=saved) | Q(organization_id__in=proposed))
+    same_subject = Q(initiative_id__in={c.initiative_id for c in figures if c.initiative_id}) | Q(
+        initiative__isnull=True, pk__in=about_them.values("claim_id")
+    )
+    return Q(pk__in=[c.pk for c in figures]) | (
+        Q(attribute__in={c.attribute for c in figures}) & same_subject
+    )
+
+
+# Figures per query of `_candidates`: each is sent up to three times (its id, its attribute, its
+# initiative or its id again), with a batch of linked ids, within the database's limit.
+FIGURES = SIZE // 2
+
+
+def _candidates(queryset, figures, linked, organizations_of):
+    """
+    The claims of `queryset` that may be compared with one of `figures` (`_about`) or among the
+    ids `linked`, as named rows of COLUMNS and `organizations`: a row per organisation of the
+    claim, or one with None.
     """
     found = []
-    for some_attributes, some_linked in zip_longest(
-        batches(attributes), batches(linked), fillvalue=()
-    ):
-        wanted = queryset.filter(Q(attribute__in=some_attributes) | Q(pk__in=some_linked))
+    figure_batches = [figures[start : start + FIGURES] for start in range(0, len(figures), FIGURES)]
+    for some_figures, some_linked in zip_longest(figure_batches, batches(linked), fillvalue=()):
+        wanted = queryset.filter(_about(some_figures, organizations_of) | Q(pk__in=some_linked))
         # Found by a subquery, so that their organisations are read through a join of their
         # own: the join of a filter of `queryset` on organisations would give only those it kept.
         rows = Claim.objects.filter(pk__in=wanted.values("pk")).order_by()
@@ -211,10 +240,11 @@ def agreement_for(claims, candidates=None, links=None, organizations_of=None):
     `organizations_of`, to judge a version not saved (a proposed revision): {claim id: the ids of
     its organisations}, used instead of the saved ones for those claims.
 
-    At most four queries for up to `batches.SIZE` claims, however many: the contradictions
+    At most four queries for up to `FIGURES` claims (5,000), however many: the contradictions
     linked by hand (none if `links` is given); the candidate figures and linked claims, as rows
-    with their organisations; the organisations of figures that are not candidates (a draft, in
-    a staff preview); the claims found that were not passed in. One if no claim is a figure or
+    with their organisations (one more per `FIGURES` figures); the organisations of figures
+    that are not candidates (a draft, in a staff preview); the claims found that were not
+    passed in. One if no claim is a figure or
     linked to another (none, with `links`).
     """
     claims = list(claims)
@@ -236,12 +266,14 @@ def agreement_for(claims, candidates=None, links=None, organizations_of=None):
         links = [(pk, other) for pk in result for other in links[pk]]
     linked = {other for _, other in links}
 
-    # The candidates: figures with an attribute of these figures, and the claims linked to these.
+    # The candidates: figures that may be about what these figures are about, and the claims
+    # linked to these.
     figures = [c for c in claims if c.attribute and c.value is not None]
     attributes = {c.attribute for c in figures}
     pool, organizations = {}, defaultdict(set)
-    if attributes or linked:
-        for row in _candidates(candidates, attributes, linked):  # figures' values checked below
+    if figures or linked:
+        # Figures' values and subjects checked below.
+        for row in _candidates(candidates, figures, linked, organizations_of or {}):
             pool.setdefault(row.id, row)
             if row.organizations is not None:
                 organizations[row.id].add(row.organizations)

@@ -12,9 +12,11 @@ they also carry the review stamps (`ReviewResource`, and the stamp columns of
 `BriefingResource`), which only an import made as the system restores.
 """
 
+from itertools import islice
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.utils import timezone
 from import_export import fields
 from import_export.instance_loaders import ModelInstanceLoader
@@ -24,6 +26,7 @@ from ..agreement import agreement_for
 from ..models import Claim, Initiative, Organization, Source, Topic
 from .columns import (
     CodeWidget,
+    Listed,
     code,
     decimal,
     derived,
@@ -167,9 +170,10 @@ class InitiativeResource(ProposingResource):
 
 class ClaimResource(ProposingResource):
     """
-    claims.csv. Exports add `conflicts_with` and `corroborated_by`, derived for the whole export
-    at once by `curation.agreement.agreement_for`; import ignores them. `precision` (empty means
-    exact) and `value_high` came later: a file without them imports as before.
+    claims.csv. Exports add `conflicts_with` and `corroborated_by`, derived by
+    `curation.agreement.agreement_for` for each chunk of claims as it is read (against every
+    candidate claim, so across chunks); import ignores them. `precision` (empty means exact) and
+    `value_high` came later: a file without them imports as before.
 
     When the import is made by a user (the admin passes one), the workflow applies: only a
     reviewer may set a claim verified, disputed or retracted, new claims are recorded as
@@ -209,6 +213,9 @@ class ClaimResource(ProposingResource):
         name = "Claims"
         use_bulk = True  # new rows saved a chunk at a time: see "Saving" in CsvResource
         import_id_fields = ["key"]
+        # Exported a chunk at a time (`iter_queryset`); a claim with its prefetched relations
+        # and agreement takes a few kilobytes, so a chunk of 500 is a few megabytes.
+        chunk_size = 500
 
     def __init__(self, candidates=None, **kwargs):
         super().__init__(**kwargs)
@@ -289,17 +296,37 @@ class ClaimResource(ProposingResource):
         return Claim.objects.select_related("source", "initiative").get(pk=instance.pk)
 
     def export_queryset(self, queryset=None):
-        queryset = (
+        return (
             super()
             .export_queryset(queryset)
             .select_related("source", "initiative")
             .only(*[f.name for f in Claim._meta.concrete_fields], "source__key", "initiative__slug")
-            .prefetch_related("organizations", "topics")
+            .prefetch_related(None)  # per chunk, in `iter_queryset`
         )
-        claims = list(queryset)
-        # Derived for the whole export at once: a fixed number of queries, not one per row.
-        self._agreement = agreement_for(claims, self.candidates)
-        return claims
+
+    def iter_queryset(self, queryset):
+        # A chunk of claims at a time: read, given its organisations and topics, and its
+        # conflicts and corroborations (`agreement_for`, against every candidate, so across
+        # chunks), then let go before the next is read. A fixed number of queries per chunk,
+        # and one chunk in memory, however many claims. (Prefetching in `iterator()` would
+        # keep the previous chunk until the next one is read: two. And a prefetch into the
+        # related managers' cache makes each claim a reference cycle, freed only when the
+        # garbage collector next runs: the relations are read into plain lists instead, where
+        # the columns read an imported row's, `_loaded_relations`.)
+        size = self.get_chunk_size()
+        claims = queryset.iterator(chunk_size=size)
+        relations = ("organizations", "topics")
+        while chunk := list(islice(claims, size)):
+            lists = [Prefetch(name, to_attr=f"{name}_exported") for name in relations]
+            prefetch_related_objects(chunk, *lists)
+            for claim in chunk:
+                claim._loaded_relations = {
+                    name: Listed(claim.__dict__.pop(f"{name}_exported")) for name in relations
+                }
+            self._agreement = agreement_for(chunk, self.candidates)
+            yield from chunk
+            chunk = self._agreement = None
+        self._agreement = {}
 
     def dehydrate_conflicts_with(self, claim):
         agreement = self._agreement.get(claim.pk)
