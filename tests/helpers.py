@@ -241,6 +241,20 @@ def delete_everything():
     Topic.objects.all().delete()
 
 
+def round_trip(tmp_path):
+    """Export a bundle, empty the database, import it and export again: assert the two exports
+    are byte-identical, and return the first one's directory."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    resources.export_bundle(first)
+    delete_everything()
+    report = resources.import_bundle(first)
+    assert report.ok, [str(p) for p in report.problems]
+    resources.export_bundle(second)
+    for name, _ in resources.BUNDLE:
+        assert (second / name).read_bytes() == (first / name).read_bytes(), name
+    return first
+
+
 def empty_database():
     """`flush`: every table emptied, users, groups and history included."""
     if connection.vendor == "postgresql":

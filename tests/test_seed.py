@@ -16,7 +16,7 @@ from curation import quotes, resources
 from curation.agreement import agreement_for, conflicting_pairs
 from curation.models import Briefing, Claim, Initiative, Organization, Source, Topic
 from curation.publishing import citation_problems
-from tests.helpers import delete_everything
+from tests.helpers import round_trip
 
 SEED = Path(settings.BASE_DIR) / "fixtures" / "hk-ai-ecosystem"
 SEED_DOCUMENTS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
@@ -153,14 +153,7 @@ def test_the_smartmore_valuation_is_at_least_a_billion_dollars(seed):
 
 
 def test_the_seed_round_trips_byte_for_byte_with_its_precisions(tmp_path, seed):
-    first, second = tmp_path / "first", tmp_path / "second"
-    resources.export_bundle(first)
-    delete_everything()
-    report = resources.import_bundle(first)
-    assert report.ok, [str(p) for p in report.problems]
-    resources.export_bundle(second)
-    for name, _ in resources.BUNDLE:
-        assert (second / name).read_bytes() == (first / name).read_bytes(), name
+    first = round_trip(tmp_path)
     claims = csv.DictReader(io.StringIO((first / "claims.csv").read_text(encoding="utf-8")))
     assert {row["key"]: row["precision"] for row in claims}["aiss-grants-300m"] == "about"
 
