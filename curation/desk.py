@@ -16,6 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from .agreement import conflicting_pairs
+from .batches import filter_in
 from .models import (
     Briefing,
     Citation,
@@ -139,19 +140,44 @@ def stale_figures(today=None):
 def overdue_targets(today=None):
     """
     Public forecasts and targets whose date has passed, with no figure since for the same
-    subject (initiative, or an organisation of a claim about none) and attribute.
+    subject and attribute: about the same initiative, or about none and naming one of the
+    target's organisations. Two queries (the targets, the figures since for their attributes),
+    matched here: asked of each target in SQL, it cost a join per target and grew with them.
     """
     today = today or timezone.localdate()
-    later = figures().filter(attribute=OuterRef("attribute"), as_of__gte=OuterRef("as_of"))
-    # Two questions rather than one with OR, which SQLite answers by scanning.
-    same_initiative = later.filter(initiative=OuterRef("initiative"))
-    same_organization = later.filter(initiative__isnull=True, organizations__claims=OuterRef("pk"))
     targets = Claim.objects.public().filter(kind=Claim.Kind.FORECAST, as_of__lt=today)
-    return (
-        targets.exclude(Exists(same_initiative))
-        .exclude(Exists(same_organization))
-        .order_by("as_of", "pk")
+    found = {}
+    rows = targets.order_by().values_list(
+        "pk", "initiative_id", "attribute", "as_of", "organizations"
     )
+    for pk, initiative_id, attribute, as_of, organization in rows:
+        target = found.setdefault(pk, (initiative_id, attribute, as_of, set()))
+        if organization is not None:
+            target[3].add(organization)
+    # The latest date of a figure for each (initiative, attribute) and (organisation, attribute).
+    latest = {}
+    attributes = {attribute for _, attribute, _, _ in found.values()}
+    later = figures().filter(as_of__isnull=False).order_by()
+    columns = ("initiative_id", "attribute", "as_of", "organizations")
+    for initiative_id, attribute, as_of, organization in filter_in(
+        later.values_list(*columns), "attribute", attributes
+    ):
+        if initiative_id is not None:
+            subject = ("initiative", initiative_id, attribute)
+        elif organization is not None:
+            subject = ("organization", organization, attribute)
+        else:
+            continue
+        latest[subject] = max(latest.get(subject, as_of), as_of)
+
+    def has_figure_since(initiative_id, attribute, as_of, organizations):
+        subjects = [("organization", o, attribute) for o in organizations]
+        if initiative_id is not None:
+            subjects.append(("initiative", initiative_id, attribute))
+        return any(subject in latest and latest[subject] >= as_of for subject in subjects)
+
+    overdue = [pk for pk, target in found.items() if not has_figure_since(*target)]
+    return Claim.objects.filter(pk__in=overdue).order_by("as_of", "pk")
 
 
 # Briefings --------------------------------------------------------------------------------------

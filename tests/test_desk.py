@@ -431,3 +431,23 @@ def test_a_part_counts_up_to_a_limit(client, monkeypatch):
         f.ClaimFactory(status=Claim.Status.DRAFT, created_by=author)
     client.force_login(author)
     assert part_count(panel(desk(client), "mine"), "My draft claims") == "3+"
+
+
+def test_a_target_about_organisations_is_met_by_a_later_figure_naming_one_of_them(client):
+    today = timezone.localdate()
+    met_org, other_org = f.OrganizationFactory(), f.OrganizationFactory()
+    target = {"kind": Claim.Kind.FORECAST, "attribute": "offices", "unit": "count"}
+    met = f.ClaimFactory(value=3, as_of=today - datetime.timedelta(days=90), **target)
+    met.organizations.add(met_org, other_org)
+    missed = f.ClaimFactory(value=4, as_of=today - datetime.timedelta(days=90), **target)
+    missed.organizations.add(other_org)
+    since = f.ClaimFactory(
+        kind=Claim.Kind.FIGURE,
+        attribute="offices",
+        unit="count",
+        value=3,
+        as_of=today - datetime.timedelta(days=10),
+    )
+    since.organizations.add(met_org)
+    client.force_login(f.editor())
+    assert changelist_keys(client, "claim", freshness="overdue") == {str(missed.pk)}
