@@ -451,6 +451,82 @@ def task_probe_admin(args):
     print(json.dumps({"ms": statistics.median(times) * 1000, "queries": queries}))
 
 
+def page_urls():
+    """
+    One URL of every public page type and every admin changelist, at the scaled seed: the
+    detail pages of the organisation and the initiative the most claims name (`data.scaled_seed`
+    shares them between copies), and of the seed's own briefing, first source and first claim.
+    """
+    from django.apps import apps
+    from django.urls import NoReverseMatch, reverse
+
+    from curation.models import Briefing
+
+    claims = data.read(data.SEED / "claims.csv")
+    briefing = Briefing.objects.public().order_by("pk").first()
+    public = {
+        "home": "/",
+        "briefings": "/briefings/",
+        "briefing": f"/briefings/{briefing.slug}/",
+        "organizations": "/organizations/",
+        "organization": f"/organizations/{data.most_linked(claims, 'organizations')}/",
+        "initiatives": "/initiatives/",
+        "initiative": f"/initiatives/{data.most_linked(claims, 'initiative')}/",
+        "sources": "/sources/",
+        "source": f"/sources/{Source.objects.order_by('pk').first().key}/",
+        "claims": "/claims/",
+        "claim": f"/claims/{claims[0]['key']}/",
+        "search": "/search/?q=cyberport",
+        "search zh": "/search/?q=%E6%95%B8%E7%A2%BC%E6%B8%AF",
+        "data": "/data/",
+    }
+    admin = {"admin desk": "/admin/"}
+    for model in apps.get_app_config("curation").get_models():
+        try:
+            url = reverse(f"admin:curation_{model._meta.model_name}_changelist")
+        except NoReverseMatch:
+            continue  # not in the admin
+        admin[f"admin {model._meta.verbose_name_plural}"] = url
+    return public, admin
+
+
+def task_probe_pages(args):
+    """
+    Every public page type (as a reader, without the page cache) and every admin changelist (as
+    a superuser): median ms, queries and bytes of each, as JSON.
+    """
+    get_user_model().objects.filter(username="bench-pages").delete()
+    user = get_user_model().objects.create_superuser("bench-pages", "bench@example.org", None)
+    client = Client()
+    client.force_login(user)
+    public, admin = page_urls()
+    result = {}
+    for name, url in {**public, **admin}.items():
+        get = (lambda u=url: render_uncached(u)) if name in public else None
+        if get is None:
+
+            def get(u=url):
+                with CaptureQueriesContext(connection) as queries:
+                    start = time.perf_counter()
+                    response = client.get(u)
+                    elapsed = time.perf_counter() - start
+                assert response.status_code == 200, (u, response.status_code)
+                return elapsed, len(queries), response.content
+
+        get()  # warm
+        times = []
+        for _ in range(args.reps):
+            elapsed, queries, content = get()
+            times.append(elapsed)
+        result[name] = {
+            "url": url,
+            "ms": statistics.median(times) * 1000,
+            "queries": queries,
+            "bytes": len(content),
+        }
+    print(json.dumps(result))
+
+
 # Serve ------------------------------------------------------------------------------------------
 
 
@@ -483,6 +559,7 @@ def main():
         "probe-download": task_probe_download,
         "build-admin": task_build_admin,
         "probe-admin": task_probe_admin,
+        "probe-pages": task_probe_pages,
         "prepare-serve": task_prepare_serve,
     }
     tasks[args.task](args)

@@ -9,9 +9,12 @@ script), so the page stays the same size however many there are.
 """
 
 import django_filters as filters
+from django.conf import settings
 from django.db.models import Case, Count, Q, When
 
 from curation.models import Claim, Initiative, Organization, Source, Topic
+
+from . import cache as page_cache
 
 
 class SearchFilterSet(filters.FilterSet):
@@ -71,10 +74,12 @@ class KeyFilter(filters.CharFilter):
 def most_cited(rows, field, key, name):
     """
     A function giving (key, name) of the SUGGESTIONS rows that most of `rows()` (a public
-    QuerySet) name in `field`: one grouped query.
+    QuerySet) name in `field`: one grouped query over every public row, so its answer is kept
+    in the cache for the content generation it was counted at (`briefing.cache`), and counted
+    again after the next change of content.
     """
 
-    def suggest():
+    def count():
         counted = (
             rows()
             .filter(**{f"{field}__isnull": False})
@@ -84,18 +89,28 @@ def most_cited(rows, field, key, name):
         )
         return [(key, name) for key, name, _ in counted[:SUGGESTIONS]]
 
+    def suggest():
+        if not page_cache.enabled():
+            return count()
+        model = rows().model._meta.label_lower
+        cache_key = f"suggestions:{page_cache.current_generation()}:{model}:{field}"
+        return page_cache.page_cache().get_or_set(
+            cache_key, count, timeout=settings.PAGE_CACHE_SECONDS
+        )
+
     return suggest
-
-
-def public_topics(request):
-    return Topic.objects.public()
 
 
 class ClaimFilter(SearchFilterSet):
     search_fields = ("statement", "quote", "speaker", "key")
 
-    topic = filters.ModelChoiceFilter(
-        field_name="topics", to_field_name="slug", queryset=public_topics, label="Topic"
+    topic = KeyFilter(
+        field_name="topics",
+        model=Topic,
+        key_field="slug",
+        name_field="name",
+        suggest=most_cited(Claim.objects.public, "topics", "slug", "name"),
+        label="Topic",
     )
     initiative = KeyFilter(
         model=Initiative,
@@ -167,8 +182,13 @@ class InitiativeFilter(SearchFilterSet):
         suggest=most_cited(Initiative.objects.public, "partners", "slug", "name"),
         label="Partner",
     )
-    topic = filters.ModelChoiceFilter(
-        field_name="topics", to_field_name="slug", queryset=public_topics, label="Topic"
+    topic = KeyFilter(
+        field_name="topics",
+        model=Topic,
+        key_field="slug",
+        name_field="name",
+        suggest=most_cited(Initiative.objects.public, "topics", "slug", "name"),
+        label="Topic",
     )
     sort = filters.OrderingFilter(
         fields=(("name", "name"), ("announced_on", "announced"), ("claim_count", "evidence")),

@@ -374,6 +374,11 @@ def organization_detail(request, slug):
 # Search ---------------------------------------------------------------------------------------
 
 
+def counted(count):
+    """A count of search results: counted up to `search.CANDIDATES` of each kind ("1,000+")."""
+    return f"{search_index.CANDIDATES:,}+" if count > search_index.CANDIDATES else f"{count:,}"
+
+
 @reader_page(params=["q"])
 def search(request):
     """Ranked full-text search of public claims, initiatives, organisations and sources."""
@@ -388,6 +393,16 @@ def search(request):
         ]
         for label, url_name, queryset in kinds:
             items, count = search_index.find(q, queryset, SEARCH_LIMIT)
-            results.append({"label": label, "url_name": url_name, "count": count, "items": items})
-    context = {"q": q, "results": results, "total": sum(r["count"] for r in results)}
+            results.append(
+                {
+                    "label": label,
+                    "url_name": url_name,
+                    "count": count,
+                    "count_label": counted(count),
+                    "items": items,
+                }
+            )
+    total = sum(min(r["count"], search_index.CANDIDATES) for r in results)
+    more = any(r["count"] > search_index.CANDIDATES for r in results)
+    context = {"q": q, "results": results, "total": total, "total_label": f"{total:,}{'+' * more}"}
     return render(request, "briefing/search.html", context)

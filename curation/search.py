@@ -17,9 +17,10 @@ reader is a `public()` one.
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Q, Window
+from django.db.models import F, Q, Value
 
 from .models import Claim, Initiative, Organization, SearchDocument, SearchMatch, Source
 
@@ -28,13 +29,11 @@ MAX_TERMS = 10
 TRIGRAM = 3
 # A snippet of the body: about this many characters either side of its first match.
 CONTEXT = 80
-
-
-def vector():
-    """The PostgreSQL vector: the same expression as migration 0015's index over it."""
-    return SearchVector("title", weight="A", config="english") + SearchVector(
-        "body", weight="B", config="english"
-    )
+# Of each kind, a search ranks the newest this many documents that match it and counts up to
+# this many ("1,000+"): a word in most of the briefing costs what a thousand matches cost, not
+# what all of them would (ranking is the work that grows with the matches). A rarer word's
+# matches are all ranked.
+CANDIDATES = 1000
 
 
 # What is indexed ---------------------------------------------------------------------------------
@@ -149,15 +148,16 @@ def quoted(term):
 
 def matching(q):
     """
-    The documents matching q, best first, as a QuerySet of `SearchDocument` (PostgreSQL) or of
-    its FTS5 table `SearchMatch` (SQLite), both with kind, object_id, title and body. Empty when
+    The documents matching q, as a QuerySet of `SearchDocument` (PostgreSQL) or of its FTS5
+    table `SearchMatch` (SQLite), both with kind, object_id, title and body; and the
+    PostgreSQL query to rank them by (None on SQLite, whose `rank` column is bm25). Empty when
     q has nothing to find.
     """
     found, excluded = parse(q)
     sqlite = connection.vendor == "sqlite"
     documents = SearchMatch.objects.all() if sqlite else SearchDocument.objects.all()
     if not found:
-        return documents.none()
+        return documents.none(), None
     for term in excluded:
         documents = documents.exclude(Q(title__icontains=term) | Q(body__icontains=term))
     substrings = Q()
@@ -168,17 +168,47 @@ def matching(q):
         documents = documents.filter(substrings)
         long_terms = [t for t in found if len(t) >= TRIGRAM]
         if long_terms:
-            query = " ".join(map(quoted, long_terms))
-            return documents.filter(query=query).order_by("rank", "pk")
-        return documents.order_by("pk")
+            documents = documents.filter(query=" ".join(map(quoted, long_terms)))
+        return documents, None
     if connection.vendor == "postgresql":
         query = SearchQuery(q, search_type="websearch", config="english")
-        return (
-            documents.annotate(vector=vector(), rank=SearchRank(vector(), query))
-            .filter(Q(vector=query) | substrings)
-            .order_by("-rank", "pk")
-        )
-    return documents.filter(substrings).order_by("pk")
+        return documents.filter(Q(vector=query) | substrings), query
+    return documents.filter(substrings), None
+
+
+def ranked(q, kind, public, limit):
+    """
+    The first `limit` documents of `kind` matching q whose objects are in `public` (a QuerySet
+    of their model), best first, as dicts of object_id, title, body and total (how many
+    matched, up to CANDIDATES + 1): one query. Only the CANDIDATES + 1 newest matches are
+    ranked, in an inner query; ordered by rank in the same query as the matching, SQLite's FTS5
+    ranks every match of every kind, and PostgreSQL planned to rank every document.
+    """
+    documents, query = matching(q)
+    if connection.vendor == "sqlite":
+        score = F("rank") * -1  # bm25: the lower, the better
+    elif query is not None:
+        score = SearchRank(F("vector"), query)
+    else:
+        score = Value(0.0)
+    candidates = (
+        documents.filter(kind=kind, object_id__in=public.values("pk"))
+        .annotate(document=F("pk"), score=score)
+        .order_by("-pk")
+        .values("document", "score", "object_id", "title", "body")[: CANDIDATES + 1]
+    )
+    try:
+        inner, params = candidates.query.sql_with_params()
+    except EmptyResultSet:  # q has nothing to find
+        return []
+    sql = (
+        f"SELECT object_id, title, body, COUNT(*) OVER () FROM ({inner}) candidates "
+        "ORDER BY score DESC, document LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        columns = ("object_id", "title", "body", "total")
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 @dataclass
@@ -216,18 +246,12 @@ def highlight(text, terms, crop=False):
 
 def find(q, queryset, limit):
     """
-    The first `limit` objects of `queryset` matching q, best first, and how many match: two
-    queries. Each object gets `search_title` and `search_snippet`, highlighted pieces of its
-    document's title and of the body around the first match.
+    The first `limit` objects of `queryset` matching q, best first, and how many match, up to
+    CANDIDATES + 1 (more than CANDIDATES: "1,000+"): two queries. Each object gets
+    `search_title` and `search_snippet`, highlighted pieces of its document's title and of the
+    body around the first match.
     """
-    kind = DOCUMENTS[queryset.model][0]
-    documents = (
-        matching(q)
-        .filter(kind=kind, object_id__in=queryset.values("pk"))
-        .annotate(total=Window(Count("pk")))
-        .values("object_id", "title", "body", "total")[:limit]
-    )
-    documents = list(documents)
+    documents = ranked(q, DOCUMENTS[queryset.model][0], queryset, limit)
     if not documents:
         return [], 0
     objects = queryset.in_bulk([d["object_id"] for d in documents])

@@ -157,10 +157,12 @@ def test_filters_over_large_tables_suggest_a_bounded_few_and_list_no_rows(client
     claims = client.get("/claims/").content.decode()
     initiatives = client.get("/initiatives/").content.decode()
 
-    for name in ("source", "initiative", "organization"):
+    for name in ("source", "initiative", "organization", "topic"):
         assert f'<select name="{name}"' not in claims
         assert f'name="{name}" list="' in claims
-    assert '<select name="lead"' not in initiatives
+    for name in ("lead", "partner", "topic"):
+        assert f'<select name="{name}"' not in initiatives
+        assert f'name="{name}" list="' in initiatives
     datalist = claims.split('<datalist id="source-suggestions">')[1].split("</datalist>")[0]
     assert datalist.count("<option") == SUGGESTIONS
     assert '<option value="s0000">Report 0</option>' in datalist
@@ -178,3 +180,30 @@ def test_the_claim_changelist_filters_by_a_source_typed(reviewer_client):
     assert "?source__id__exact=" not in html and "?initiative__id__exact=" not in html
     filtered = reviewer_client.get(url, {"initiative": "Scheme"}).content.decode()
     assert filtered.count('name="_selected_action"') == 2
+
+
+def test_a_topic_filter_takes_a_slug_or_a_name_and_an_unknown_one_matches_nothing(client):
+    make_rows(3)
+    topic = Claim.objects.get(key="k0001").topics.get()
+
+    def keys(**params):
+        html = client.get("/claims/", params).content.decode()
+        return sorted(k for k in ("k0000", "k0001", "k0002") if f"/claims/{k}/" in html)
+
+    assert keys(topic=topic.slug) == ["k0001"]
+    assert keys(topic=topic.name.upper()) == ["k0001"]
+    assert keys(topic="no-such-topic") == []
+
+
+@pytest.mark.django_db(transaction=True)  # writes commit, and a commit starts a generation
+def test_suggestions_follow_the_content(client):
+    """Counted once per content generation, but never stale: a write starts a new one."""
+    make_rows(2)
+    assert '<option value="s-new">' not in client.get("/claims/?page=1").content.decode()
+
+    new = f.ClaimFactory(key="k-new", source=f.SourceFactory(key="s-new", title="New report"))
+    new.organizations.add(f.OrganizationFactory(slug="org-new", name="New org"))
+
+    html = client.get("/claims/?page=1&q=").content.decode()
+    assert '<option value="s-new">New report</option>' in html
+    assert '<option value="org-new">New org</option>' in html

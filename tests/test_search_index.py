@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from briefing import views
 from curation import resources, search
 from curation.models import Claim, Organization, SearchDocument, Source
 from tests import factories as f
@@ -184,3 +185,22 @@ def test_the_search_page_runs_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(8):
         assert "</mark> fact 1." in page(client, "cyberport")
+
+
+def test_a_common_word_is_ranked_among_its_newest_matches_and_counted_up_to_a_cap(
+    client, monkeypatch
+):
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    for n in range(5):
+        f.ClaimFactory(key=f"common-{n}", statement=f"Cyberport fact {n}.")
+    f.ClaimFactory(key="rare", statement="Cyberport and its zebrafish.")
+
+    items, count = search.find("cyberport", Claim.objects.public(), 10)
+
+    assert count == 4  # one more than the cap: "3+"
+    assert {c.key for c in items} == {"rare", "common-4", "common-3", "common-2"}
+    monkeypatch.setattr(views, "SEARCH_LIMIT", 2)
+    html = page(client, "cyberport")
+    assert "(3+)" in html and "3+ results" in html and "All 3+ claims" in html
+    _, rare = search.find("zebrafish", Claim.objects.public(), 10)
+    assert rare == 1 and "(1)" in page(client, "zebrafish")

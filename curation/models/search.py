@@ -1,5 +1,6 @@
 """The search index: what readers search, one row per claim, source, organisation, initiative."""
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 
@@ -27,6 +28,9 @@ class SearchDocument(models.Model):
     object_id = models.PositiveBigIntegerField()
     title = models.TextField()
     body = models.TextField(blank=True)
+    # PostgreSQL: title and body as a weighted full-text vector, written by a trigger on every
+    # write (migration 0016) and indexed. Empty on SQLite.
+    vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         constraints = [
