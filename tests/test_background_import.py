@@ -10,7 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -110,7 +109,7 @@ def test_the_import_page_says_what_happens_to_a_big_file_and_links_the_users_job
     assert f'<a href="{job.get_absolute_url()}">topics.csv</a>: Waiting for a worker' in page
 
 
-# The import, run as queued (immediate backend) ----------------------------------------------------
+# The import, run as queued (immediate backend) ---------------------------------------------------
 
 
 def test_a_good_file_imports_every_row_and_says_so(
@@ -181,7 +180,7 @@ def test_an_editors_changes_to_public_claims_become_revisions_as_in_the_request(
     assert claim.statement == "Old statement."  # live until a reviewer approves
 
 
-# Permissions ----------------------------------------------------------------------------------------
+# Permissions -------------------------------------------------------------------------------------
 
 
 def test_another_editor_cannot_see_someones_job(client, immediate):
@@ -214,7 +213,7 @@ def test_a_job_is_found_on_its_own_models_page_only(admin_client, immediate):
     assert admin_client.get(url).status_code == 404
 
 
-# A worker that stops -------------------------------------------------------------------------------
+# A worker that stops -----------------------------------------------------------------------------
 
 
 def test_a_running_job_whose_worker_went_quiet_is_shown_failed_with_its_reason(
@@ -261,7 +260,7 @@ def test_a_running_job_with_a_recent_heartbeat_is_left_running(admin_client, set
     )
 
 
-# A real worker, killed mid-import -------------------------------------------------------------------
+# A real worker, killed mid-import ----------------------------------------------------------------
 
 
 @pytest.fixture
