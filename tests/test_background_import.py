@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -382,3 +383,25 @@ def test_a_worker_imports_a_queued_file_and_its_progress_page_says_so(scratch_da
     final = states[-2]
     assert (final["status"], final["task"], final["topics"]) == ("done", "SUCCESSFUL", 3000)
     assert "Topics imported: 3000 new, 0 updated, 0 unchanged (skipped)." in states[-1]["page"]
+
+
+def test_a_worker_that_cannot_reach_its_database_fails_at_once_saying_why(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:9/briefing",  # nothing listens on port 9
+        "DJANGO_SETTINGS_MODULE": "briefing.settings",
+        "DJANGO_DEBUG": "1",
+    }
+    started = time.monotonic()
+    worker = subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert worker.returncode != 0
+    assert "OperationalError" in worker.stderr and "127.0.0.1" in worker.stderr
+    assert time.monotonic() - started < 30
