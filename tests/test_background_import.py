@@ -26,6 +26,9 @@ from django_tasks_db.models import DBTaskResult
 
 from curation.models import ImportJob, Topic
 from tests import factories
+from tests.helpers import AXE
+
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 pytestmark = pytest.mark.django_db
 
@@ -405,3 +408,76 @@ def test_a_worker_that_cannot_reach_its_database_fails_at_once_saying_why(tmp_pa
     assert worker.returncode != 0
     assert "OperationalError" in worker.stderr and "127.0.0.1" in worker.stderr
     assert time.monotonic() - started < 30
+
+
+# In Chromium -----------------------------------------------------------------------------------
+
+
+def axe_violations(page, disabled=()):
+    """axe-core's violations on `page`, but for the rules named in `disabled`."""
+    page.add_script_tag(path=str(AXE))
+    rules = {rule: {"enabled": False} for rule in disabled}
+    return page.evaluate(
+        """async rules => (await axe.run(document, {rules})).violations
+            .map(v => `${v.id} (${v.impact}): ${v.nodes[0].html.slice(0, 160)}`)""",
+        rules,
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_progress_page_reads_and_fits_in_chromium(browser, live_server, settings, width):
+    settings.TASKS = IMMEDIATE
+    user = factories.editor(username="ingrid")
+    user.set_password("a long passphrase for ingrid")
+    user.save()
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, base_url=live_server.url, bypass_csp=True
+    )
+    artifacts = BASE_DIR / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    try:
+        page = context.new_page()
+        page.goto("/admin/login/")
+        page.get_by_label("Username").fill("ingrid")
+        page.get_by_label("Password").fill("a long passphrase for ingrid")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/admin/")
+
+        def import_file(data, path):
+            path.write_bytes(data)
+            page.goto(reverse("admin:curation_topic_import"))
+            page.set_input_files("#id_import_file", str(path))
+            page.get_by_role("button", name="Submit").click()
+            page.wait_for_selector("#import-job-progress")
+
+        def check(name, disabled=()):
+            assert page.evaluate(OVERFLOW) <= 0, name
+            assert axe_violations(page, disabled) == [], name
+            page.screenshot(path=str(artifacts / f"import-job-{name}-{width}.png"), full_page=True)
+
+        import_file(topics_csv(40, bad=9), settings.BASE_DIR / "test-artifacts" / "bad.csv")
+        assert "Refused: nothing was imported" in page.content()
+        assert page.locator(".import-problems td.line").all_inner_texts() == ["9"]
+        check("refused")
+
+        import_file(topics_csv(40), settings.BASE_DIR / "test-artifacts" / "topics.csv")
+        assert "Topics imported: 40 new" in page.content()
+        assert page.locator("#import-job-progress").evaluate("e => [e.value, e.max]") == [40, 40]
+        check("done")
+
+        job = ImportJob.objects.filter(status="done").get()
+        ImportJob.objects.filter(pk=job.pk).update(
+            status="running", heartbeat_at=timezone.now(), rows_done=10, finished_at=None
+        )
+        page.goto(job.get_absolute_url())
+        assert page.locator("#import-job-progress").evaluate("e => [e.value, e.max]") == [10, 40]
+        assert page.locator('meta[http-equiv="refresh"]').count() == 1
+        # axe flags any timed reload; this one the editor can turn off (WCAG 2.2.1), below.
+        check("running", disabled=["meta-refresh"])
+        page.get_by_role("link", name="Stop reloading").click()
+        assert page.locator('meta[http-equiv="refresh"]').count() == 0
+        check("running-still")
+    finally:
+        context.close()

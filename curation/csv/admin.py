@@ -144,8 +144,8 @@ class ImportExportAdmin(ImportExportModelAdmin):
                 job = background.enqueue(self, request, form)
                 admin_messages.info(
                     request,
-                    f"{job.file_name} is being imported in the background, all or nothing: "
-                    "this page shows how far it is.",
+                    f"The file {job.file_name} is being imported in the background, all or "
+                    "nothing: this page shows how far it is.",
                 )
                 return redirect(job.get_absolute_url())
             # Otherwise the library's page shows the form's errors.
