@@ -22,13 +22,16 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(RUN_STAMP)
 
-# Local development server with an embedded SQLite database and the seed briefing.
+# Local development server with an embedded SQLite database and the seed briefing, and beside it
+# the worker that runs background imports, stopped when the server stops.
 run: export DJANGO_DEBUG ?= 1
 run: $(RUN_STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_seed $(SEED)
 	$(BIN)/python manage.py ensure_editor
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -124,6 +124,10 @@ INSTALLED_APPS = [
     "template_partials",
     "import_export",
     "simple_history",
+    # Background tasks (Django 6's tasks framework, backported), queued in the database: the
+    # admin's big imports (curation/csv/background.py), run by `manage.py db_worker`.
+    "django_tasks",
+    "django_tasks_db",
     "curation",
     "briefing",
 ]
@@ -361,6 +365,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # most, in seconds (curation/uploads.py).
 BRIEFING_IMPORT_UPLOAD_DIR = BASE_DIR / "var" / "import-uploads"
 BRIEFING_IMPORT_UPLOAD_MAX_AGE = env_int("BRIEFING_IMPORT_UPLOAD_MAX_AGE", 60 * 60)
+# An admin import of a bigger file than this (bytes) is not previewed in the request but imported
+# by a worker, all or nothing, with a progress page (curation/csv/background.py).
+BRIEFING_BACKGROUND_IMPORT_BYTES = env_int("BRIEFING_BACKGROUND_IMPORT_BYTES", 1024 * 1024)
+# A background import whose worker has given no sign of life for this many seconds is marked
+# failed (its transaction never committed, so nothing was imported).
+BRIEFING_IMPORT_WORKER_TIMEOUT = env_int("BRIEFING_IMPORT_WORKER_TIMEOUT", 60)
+# Where a worker on SQLite reports a running import's progress (SQLite takes one writer at a
+# time, and the import's transaction is it); on PostgreSQL progress goes to the database.
+BRIEFING_IMPORT_PROGRESS_DIR = Path(
+    os.environ.get("BRIEFING_IMPORT_PROGRESS_DIR") or BASE_DIR / "var" / "import-progress"
+)
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,

@@ -175,7 +175,10 @@ def test_a_file_refused_at_confirmation_is_an_error_and_imports_nothing(editor_c
     assert "Import finished" not in response.content.decode()
 
 
-def test_a_cell_over_the_limit_is_refused_at_the_preview_with_the_reason(ann, upload_dir):
+def test_a_cell_over_the_limit_is_refused_at_the_preview_with_the_reason(ann, upload_dir, settings):
+    # A file this big is imported in the background (tests/test_background_import.py): here,
+    # the preview's own refusal.
+    settings.BRIEFING_BACKGROUND_IMPORT_BYTES = 20 * 1024 * 1024
     data = b"slug,name,description\ncompute,Compute,\n" + b'talent,Talent,"'
     data += b"x" * (CSV_CELL + 1) + b'"\n'
     response = preview(ann, data)

@@ -1,14 +1,16 @@
 """
 Import and export in the admin: the mixin every editorial admin uses (`ImportExportAdmin`), with
 the forms that refuse a file before it is read and keep an upload between the preview and the
-confirmation (`curation.uploads`).
+confirmation (`curation.uploads`). A file over `BRIEFING_BACKGROUND_IMPORT_BYTES` is imported
+by a worker instead, with a progress page (`curation.csv.background`).
 """
 
 from django import forms
 from django.contrib import messages as admin_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
@@ -17,6 +19,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.results import RowResult
 
 from .. import uploads
+from . import background
 from .files import CSVFile, CsvFileError, csv_lines, decode, max_bytes, too_big_message
 from .problems import ImportProblems
 
@@ -95,7 +98,12 @@ class ImportExportAdmin(ImportExportModelAdmin):
             self.admin_site.admin_view(self.import_template_view),
             name="{}_{}_import_template".format(*info),
         )
-        return [template, *super().get_urls()]
+        job = path(
+            "import/jobs/<int:job_id>/",
+            self.admin_site.admin_view(self.import_job_view),
+            name="{}_{}_import_job".format(*info),
+        )
+        return [template, job, *super().get_urls()]
 
     def import_templates(self, request):
         """(label, file name, URL) of the template of each file this admin imports."""
@@ -127,8 +135,26 @@ class ImportExportAdmin(ImportExportModelAdmin):
         raise Http404(f"This page imports no file named {file_name}.")
 
     def import_action(self, request, **kwargs):
+        upload = request.FILES.get("import_file") if request.method == "POST" else None
+        if upload is not None and upload.size > background.threshold():
+            if not self.has_import_permission(request):
+                raise PermissionDenied
+            form = self.create_import_form(request)
+            if form.is_valid():
+                job = background.enqueue(self, request, form)
+                admin_messages.info(
+                    request,
+                    f"The file {job.file_name} is being imported in the background, all or "
+                    "nothing: this page shows how far it is.",
+                )
+                return redirect(job.get_absolute_url())
+            # Otherwise the library's page shows the form's errors.
         response = super().import_action(request, **kwargs)
         if getattr(response, "context_data", None) is not None:
+            response.context_data["background_threshold"] = background.threshold()
+            response.context_data["background_jobs"] = background.jobs_for(
+                request.user, self.model
+            )[:5]
             result = response.context_data.get("result")
             refusals = [
                 e.error
@@ -138,6 +164,31 @@ class ImportExportAdmin(ImportExportModelAdmin):
             response.context_data["refusal"] = refusals[0] if refusals else None
             response.context_data["csv_templates"] = self.import_templates(request)
         return response
+
+    def import_job_view(self, request, job_id):
+        """A background import's progress page: its uploader's (and superusers') only."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = background.check(
+            get_object_or_404(background.jobs_for(request.user, self.model), pk=job_id)
+        )
+        follow = not job.finished and request.GET.get("refresh") != "off"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Import of {job.file_name}",
+            "job": job,
+            "refresh_seconds": background.REFRESH_SECONDS if follow else None,
+            "changelist_url": reverse(
+                "admin:{}_{}_changelist".format(*self.get_model_info()),
+                current_app=self.admin_site.name,
+            ),
+            "import_url": reverse(
+                "admin:{}_{}_import".format(*self.get_model_info()),
+                current_app=self.admin_site.name,
+            ),
+        }
+        return TemplateResponse(request, "curation/import_progress.html", context)
 
     def add_success_message(self, result, request):
         new, updated, skipped = (

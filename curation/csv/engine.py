@@ -44,7 +44,8 @@ What the engine replaces in django-import-export (4.x), and why; an upgrade look
     - `save_instance`, `save_m2m`, `bulk_create`: `use_bulk` with many-to-many links (the
       library's bulk mode drops them), what `save()` adds done before the INSERT, and history
       recorded once per row (the library's bulk mode records none).
-    - `after_import`, `after_import_row`: history for the file; new rows' ids; progress.
+    - `after_import`, `after_import_row`: history for the file; new rows' ids.
+    - `import_row`: progress and a refused row's problems, reported as each row is read.
     - `export`, `export_resource`, `iter_queryset`: a fixed row order and formula-safe cells, so
       an export is byte-identical and re-imports unchanged; rows read in chunks with their
       prefetches (the library pages with OFFSET, which grows with the file).
@@ -94,7 +95,10 @@ class CsvResource(resources.ModelResource):
     - `all_or_nothing` (default True): roll back the whole file when any row is bad. The bundle
       import turns it off and rolls back all files together instead.
     - `html_diff` (default True): build the admin's preview of changes; commands turn it off.
-    - `progress`: a callable(rows done, rows in file), called after each row.
+    - `progress`: a callable(rows done, rows in file), called after each row, refused or not.
+    - `on_problems`: a callable(list of `Problem`), called with a refused row's problems as soon
+      as the row is read (the result lists them all at the end): a background import shows
+      them while it runs.
     - `formula_safe` (default True): neutralise formula-looking cells on export; JSON turns it
       off, as no spreadsheet reads it.
     - `candidates` (claims only): the claims conflicts and corroborations may name.
@@ -115,12 +119,19 @@ class CsvResource(resources.ModelResource):
     system_only = ""
 
     def __init__(
-        self, all_or_nothing=True, html_diff=True, progress=None, formula_safe=True, **kwargs
+        self,
+        all_or_nothing=True,
+        html_diff=True,
+        progress=None,
+        formula_safe=True,
+        on_problems=None,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.all_or_nothing = all_or_nothing
         self.formula_safe = formula_safe
         self.progress = progress
+        self.on_problems = on_problems
         if not html_diff:
             # No preview to show: no diff either (unchanged rows are still skipped: `skip_row`).
             self._meta = copy(self._meta)
@@ -265,21 +276,28 @@ class CsvResource(resources.ModelResource):
         for row in result.invalid_rows:
             line = lines[row.number - 1]
             row.number = line
-            for attribute, messages in row.error_dict.items():
-                column = self.column_for(attribute)
-                problems.extend(Problem(file_name, line, column, m) for m in messages)
+            problems.extend(self.invalid_row_problems(file_name, line, row.error_dict))
         for row in result.error_rows:
             line = lines[row.number - 1]
-            for error in row.errors:
-                message = f"{type(error.error).__name__}: {error.error}"
-                problems.append(Problem(file_name, line, "", message))
+            problems.extend(self.error_row_problems(file_name, line, row.errors))
         return sorted(problems, key=lambda p: (p.line or 0,))
+
+    def invalid_row_problems(self, file_name, line, error_dict):
+        for attribute, messages in error_dict.items():
+            column = self.column_for(attribute)
+            yield from (Problem(file_name, line, column, m) for m in messages)
+
+    def error_row_problems(self, file_name, line, errors):
+        for error in errors:
+            yield Problem(file_name, line, "", f"{type(error.error).__name__}: {error.error}")
 
     def row_identity(self, row):
         return tuple(unescape_formula(cell_text(row.get(c)).strip()) for c in self.key_columns)
 
     def before_import(self, dataset, **kwargs):
         self._total_rows = len(dataset)
+        self._lines = self.line_numbers(dataset)
+        self._file_name = kwargs.get("file_name") or self.default_file_name()
         self._row_problems = dict(getattr(dataset, "row_problems", {}))
         lines = self.line_numbers(dataset)
         seen = {}
@@ -330,8 +348,26 @@ class CsvResource(resources.ModelResource):
             if row_result.import_type == RowResult.IMPORT_TYPE_NEW:
                 self._queued_results.append((row_result, self._queued_result))
             self._queued_result = None
+
+    def import_row(self, row, instance_loader, **kwargs):
+        # Here rather than in `after_import_row`, which the library skips for a refused row.
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        number = kwargs.get("row_number", 0)
+        if self.on_problems is not None and row_result.import_type in (
+            RowResult.IMPORT_TYPE_INVALID,
+            RowResult.IMPORT_TYPE_ERROR,
+        ):
+            line = self._lines[number - 1]
+            if row_result.import_type == RowResult.IMPORT_TYPE_INVALID:
+                error = row_result.validation_error
+                errors = getattr(error, "message_dict", None) or {NON_FIELD_ERRORS: error.messages}
+                problems = self.invalid_row_problems(self._file_name, line, errors)
+            else:
+                problems = self.error_row_problems(self._file_name, line, row_result.errors)
+            self.on_problems(list(problems))
         if self.progress is not None:
-            self.progress(kwargs.get("row_number", 0), self._total_rows)
+            self.progress(number, self._total_rows)
+        return row_result
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}

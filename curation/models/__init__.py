@@ -30,6 +30,7 @@ from .briefings import (
 )
 from .claims import Claim
 from .conflicts import ConflictExplanation
+from .imports import ImportJob
 from .reviews import NotificationSettings, ReviewComment, Revision
 from .search import SearchDocument, SearchMatch
 from .sources import Source
@@ -45,6 +46,7 @@ __all__ = [
     "Citation",
     "Claim",
     "ConflictExplanation",
+    "ImportJob",
     "Initiative",
     "NaturalKeyManager",
     "NotificationSettings",
