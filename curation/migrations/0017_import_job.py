@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('curation', '0015_search_index'),
+        ('curation', '0016_search_vector_stored'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
