@@ -70,6 +70,11 @@ class Citation:
         return publisher()
 
 
+def today():
+    """The day a citation says the page was read."""
+    return timezone.localdate()
+
+
 def _day(moment):
     return timezone.localdate(moment) if moment is not None else None
 
@@ -81,7 +86,7 @@ def for_briefing(request, briefing):
         title=briefing.title,
         url=request.build_absolute_uri(briefing.get_absolute_url()),
         issued=briefing.edition_date,
-        accessed=timezone.localdate(),
+        accessed=today(),
         note=f"Edition of {date_format(briefing.edition_date, 'j F Y')}",
     )
 
@@ -100,7 +105,7 @@ def for_claim(request, claim):
         title=claim.statement,
         url=request.build_absolute_uri(claim.get_absolute_url()),
         issued=_day(claim.reviewed_at or claim.first_public_at or claim.updated_at),
-        accessed=timezone.localdate(),
+        accessed=today(),
         note=note,
     )
 

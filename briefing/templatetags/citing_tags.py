@@ -20,7 +20,7 @@ def ld_json(data):
     """`<script type="application/ld+json">` holding `data`: data for machines, never run."""
     if data is None:
         return ""
-    text = json.dumps(data, ensure_ascii=False, indent=1).translate(_SCRIPT_ESCAPES)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
 
 
