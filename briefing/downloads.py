@@ -222,7 +222,7 @@ def _generate(spec, fmt):
     return (line.encode() for line in lines)
 
 
-def _kept_generation(request):
+def kept_generation(request):
     """The content generation whose file this request may read or write, or None: not kept."""
     if not page_cache.may_read(request):
         return None
@@ -234,7 +234,7 @@ def _kept_generation(request):
     return generation if GENERATION.fullmatch(generation) else None
 
 
-def _generation_directory(generation):
+def generation_directory(generation):
     """This generation's directory, created with the removal of older generations' ones."""
     root = Path(settings.DOWNLOAD_CACHE_DIR)
     directory = root / generation
@@ -304,7 +304,7 @@ def _from_disk(request, spec, fmt, generation):
     if request.method != "GET":
         return None
     try:
-        temporary = _generation_directory(generation) / f".{name}.{secrets.token_hex(8)}"
+        temporary = generation_directory(generation) / f".{name}.{secrets.token_hex(8)}"
         stream = KeptStream(_generate(spec, fmt), temporary, path)
     except OSError:
         logger.exception("%s cannot be kept; it is generated uncached.", path)
@@ -317,7 +317,7 @@ def download(request, dataset, fmt):
     if dataset not in DATASETS or fmt not in FORMATS:
         raise Http404("No such dataset or format. The datasets are listed at /data/.")
     spec = DATASETS[dataset]
-    generation = _kept_generation(request)  # read before any row: never older rows under it
+    generation = kept_generation(request)  # read before any row: never older rows under it
     response = None if generation is None else _from_disk(request, spec, fmt, generation)
     if response is None:
         response = StreamingHttpResponse(_generate(spec, fmt), content_type=FORMATS[fmt])

@@ -10,6 +10,8 @@ BRIEFING_STALE_MONTHS  age at which a cited figure shows as stale on the editors
 BRIEFING_LOCALE     the locale figures are written in, as Babel names it (default en_HK:
                     HK$3 billion, US$155 million); zh_Hant_HK for a Chinese edition
 BRIEFING_ABOUT_TOLERANCE  how far "about" a figure reaches either side, as a fraction (0.1)
+BRIEFING_LICENCE_NAME, BRIEFING_LICENCE_URL  the licence of the published content (CC BY 4.0)
+BRIEFING_PUBLISHER  who publishes the site, as citations name it (default: Briefing)
 DJANGO_CLIENT_IP_HEADER  behind a proxy: the header naming the client (see Login throttling)
 CACHE_URL           default: LocMem, per process; redis://host:6379/0 for Redis (shared)
 PAGE_CACHE_MAX_MB   LocMem only: megabytes of pages each worker process may hold (default: 64)
@@ -334,6 +336,18 @@ BRIEFING_LOCALE = env_locale("BRIEFING_LOCALE", "en_HK")
 # A figure the source gives as "about" v is compared as the interval v(1 - t) to v(1 + t)
 # (`curation.agreement`).
 BRIEFING_ABOUT_TOLERANCE = env_fraction("BRIEFING_ABOUT_TOLERANCE", 0.1)
+
+# The licence readers may reuse the published content under, stated in the footer, the
+# citations, the structured data and the downloads (briefing/citing.py).
+BRIEFING_LICENCE_NAME = os.environ.get("BRIEFING_LICENCE_NAME", "").strip() or "CC BY 4.0"
+BRIEFING_LICENCE_URL = (
+    os.environ.get("BRIEFING_LICENCE_URL", "").strip()
+    or "https://creativecommons.org/licenses/by/4.0/"
+)
+if not BRIEFING_LICENCE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("BRIEFING_LICENCE_URL must be an http(s) address.")
+# Who publishes the site: the author and publisher its citations name.
+BRIEFING_PUBLISHER = os.environ.get("BRIEFING_PUBLISHER", "").strip() or "Briefing"
 
 # Email: review notifications (curation/notifications.py) ----------------------------------------
 

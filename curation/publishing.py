@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import editions
 from .batches import filter_in
 from .models import Briefing, Claim, cited_keys
 
@@ -66,6 +67,7 @@ def publish(briefing, user=None):
     briefing.published_by = user
     briefing._change_reason = "Published"
     briefing.save()
+    editions.record(briefing)
     return briefing
 
 

@@ -29,7 +29,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import limits, notifications, workflow
+from . import editions, limits, notifications, workflow
 from .models import (
     Briefing,
     Claim,
@@ -393,6 +393,8 @@ def approve(revision, reviewer, seen_version=None, comment="", kind=None):
             before = set(obj.contradicts.values_list("pk", flat=True))
             partners = before ^ {o.pk for o in objects}
         getattr(obj, name).set(objects)
+    if isinstance(obj, Briefing) and obj.is_public:
+        editions.record(obj)  # readers now read a new edition
     # A hand-made contradiction is a change to both claims: each partner gets a record.
     for partner in Claim.objects.filter(pk__in=partners).select_related("source"):
         partner._history_user = reviewer

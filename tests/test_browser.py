@@ -230,6 +230,8 @@ def reader_urls(content):
         "/organizations/",
         content["organization"].get_absolute_url(),
         "/search/?q=cyberport",
+        "/data/",
+        content["briefing"].get_absolute_url() + "changes/",
     ]
 
 

@@ -15,8 +15,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from briefing import citing
 from curation import batches
-from curation.models import Briefing
+from curation.models import Briefing, Edition
 
 pytestmark = pytest.mark.django_db
 
@@ -42,13 +43,17 @@ PAGES = {
     "organization": "/organizations/cyberport/",
     "search": "/search/?q=Cyberport",
     "data": "/data/",
+    "changes": "/briefings/hk-ai-ecosystem/changes/",
 }
 
 
 @pytest.fixture
-def seed():
+def seed(monkeypatch):
     call_command("load_seed", str(SEED), verbosity=0)
     Briefing.objects.update(updated_at=LOADED, published_at=LOADED)
+    Edition.objects.update(published_at=LOADED)
+    # "Cite this" says when the page was read: the day it was loaded, here.
+    monkeypatch.setattr(citing, "today", LOADED.date)
 
 
 def result_counts(html):

@@ -165,7 +165,9 @@ class InitiativeResource(ProposingResource):
         return Initiative.objects.prefetch_related("partners", "topics")
 
     def export_queryset(self, queryset=None):
-        return super().export_queryset(queryset).select_related("lead")
+        # Prefetched here too: the public download passes its own queryset (one query a row else).
+        queryset = super().export_queryset(queryset).select_related("lead")
+        return queryset.prefetch_related("partners", "topics")
 
 
 class ClaimResource(ProposingResource):

@@ -11,8 +11,9 @@ the admin and django-import-export both validate through the model:
   open by URL by `visible()`, and nowhere else.
 
 Each kind of record has a module: `base` (what they share), `subjects` (topics, organisations,
-initiatives), `sources`, `claims`, `briefings` (with their sections and citations), `reviews`
-(proposed changes to public objects, and the review thread) and `search` (the search index).
+initiatives), `sources`, `claims`, `briefings` (with their sections and citations), `editions`
+(what each publication of a briefing showed), `reviews` (proposed changes to public objects, and
+the review thread) and `search` (the search index).
 """
 
 from .base import SLUG_HELP, NaturalKeyManager, VersionedModel, VisibleQuerySet
@@ -30,6 +31,7 @@ from .briefings import (
 )
 from .claims import Claim
 from .conflicts import ConflictExplanation
+from .editions import Edition
 from .imports import ImportJob
 from .reviews import NotificationSettings, ReviewComment, Revision
 from .search import SearchDocument, SearchMatch
@@ -46,6 +48,7 @@ __all__ = [
     "Citation",
     "Claim",
     "ConflictExplanation",
+    "Edition",
     "ImportJob",
     "Initiative",
     "NaturalKeyManager",

@@ -91,7 +91,17 @@ class Briefing(VersionedModel):
 # base.html), which no section may take as its anchor; and the prefixes of its notes' and
 # citations' ids (note-3, cite-3-1).
 PAGE_IDS = frozenset(
-    {"main", "site-search-q", "toc-title", "notes", "notes-title", "sources", "sources-title"}
+    {
+        "main",
+        "site-search-q",
+        "toc-title",
+        "notes",
+        "notes-title",
+        "sources",
+        "sources-title",
+        "changes-title",
+        "cite-title",
+    }
 )
 PAGE_ID_PREFIXES = ("note-", "cite-")
 ANCHOR_BASE_LENGTH = 60  # leaves room for "section-" and "-<n>" within the field's 80
