@@ -37,16 +37,13 @@ class SearchFilterSet(filters.FilterSet):
 SUGGESTIONS = 50
 
 
-class KeyFilter(filters.CharFilter):
+class SuggestingFilter(filters.CharFilter):
     """
-    A text box for one row of `model` by its key (`key_field`) or, failing that, its exact name
-    (`name_field`, any case), among the public rows; `suggest` returns (key, name) pairs for the
-    `<datalist>` that `includes/filter_form.html` draws beside the box. An unknown key matches
-    nothing.
+    A text box whose `<datalist>` (drawn by `includes/filter_form.html`) offers what
+    `suggest()` returns, (value, label) pairs, computed only when the form is drawn.
     """
 
-    def __init__(self, *args, model, key_field, name_field, suggest, **kwargs):
-        self.target, self.key_field, self.name_field = model, key_field, name_field
+    def __init__(self, *args, suggest, **kwargs):
         self.suggest = suggest
         super().__init__(*args, **kwargs)
 
@@ -58,6 +55,18 @@ class KeyFilter(filters.CharFilter):
             field.datalist_id = f"{self.field_name}-suggestions"
             field.suggestions = self.suggest  # called by the template, only when it is drawn
         return self._field
+
+
+class KeyFilter(SuggestingFilter):
+    """
+    A text box for one row of `model` by its key (`key_field`) or, failing that, its exact name
+    (`name_field`, any case), among the public rows, suggesting (key, name) pairs. An unknown
+    key matches nothing.
+    """
+
+    def __init__(self, *args, model, key_field, name_field, **kwargs):
+        self.target, self.key_field, self.name_field = model, key_field, name_field
+        super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
         value = value.strip() if value else value
@@ -71,12 +80,22 @@ class KeyFilter(filters.CharFilter):
         return qs.filter(**{f"{self.field_name}__in": best[:1]})
 
 
+def kept(name, count):
+    """
+    `count()`, kept in the cache for the content generation it was counted at
+    (`briefing.cache`) and counted again after the next change of content: suggestions group
+    every public row.
+    """
+    if not page_cache.enabled():
+        return count()
+    key = f"suggestions:{page_cache.current_generation()}:{name}"
+    return page_cache.page_cache().get_or_set(key, count, timeout=settings.PAGE_CACHE_SECONDS)
+
+
 def most_cited(rows, field, key, name):
     """
     A function giving (key, name) of the SUGGESTIONS rows that most of `rows()` (a public
-    QuerySet) name in `field`: one grouped query over every public row, so its answer is kept
-    in the cache for the content generation it was counted at (`briefing.cache`), and counted
-    again after the next change of content.
+    QuerySet) name in `field`: one grouped query, `kept`.
     """
 
     def count():
@@ -89,16 +108,7 @@ def most_cited(rows, field, key, name):
         )
         return [(key, name) for key, name, _ in counted[:SUGGESTIONS]]
 
-    def suggest():
-        if not page_cache.enabled():
-            return count()
-        model = rows().model._meta.label_lower
-        cache_key = f"suggestions:{page_cache.current_generation()}:{model}:{field}"
-        return page_cache.page_cache().get_or_set(
-            cache_key, count, timeout=settings.PAGE_CACHE_SECONDS
-        )
-
-    return suggest
+    return lambda: kept(f"{rows().model._meta.label_lower}:{field}", count)
 
 
 class ClaimFilter(SearchFilterSet):
@@ -145,9 +155,20 @@ class ClaimFilter(SearchFilterSet):
         fields = ["q", "topic", "initiative", "organization", "source", "kind", "confidence"]
 
 
-def publisher_choices():
-    publishers = Source.objects.public().exclude(publisher="").values_list("publisher", flat=True)
-    return [(p, p) for p in sorted(set(publishers))]
+def most_common_publishers():
+    """The SUGGESTIONS publishers of the most public sources, as (name, name): `kept`."""
+
+    def count():
+        counted = (
+            Source.objects.public()
+            .exclude(publisher="")
+            .values_list("publisher")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "publisher")
+        )
+        return [(publisher, publisher) for publisher, _ in counted[:SUGGESTIONS]]
+
+    return kept("source:publisher", count)
 
 
 class SourceFilter(SearchFilterSet):
@@ -155,7 +176,7 @@ class SourceFilter(SearchFilterSet):
 
     source_type = filters.ChoiceFilter(choices=Source.SourceType.choices, label="Type")
     reliability = filters.ChoiceFilter(choices=Source.Reliability.choices, label="Grade")
-    publisher = filters.ChoiceFilter(choices=publisher_choices)
+    publisher = SuggestingFilter(lookup_expr="iexact", suggest=most_common_publishers)
 
     class Meta:
         model = Source

@@ -207,3 +207,18 @@ def test_suggestions_follow_the_content(client):
     html = client.get("/claims/?page=1&q=").content.decode()
     assert '<option value="s-new">New report</option>' in html
     assert '<option value="org-new">New org</option>' in html
+
+
+def test_the_publisher_filter_is_a_text_box_suggesting_the_most_common(client):
+    for n in range(SUGGESTIONS + 3):
+        f.ClaimFactory(source=f.SourceFactory(title=f"Report {n}", publisher=f"Publisher {n:03}"))
+    f.ClaimFactory(source=f.SourceFactory(title="Second", publisher="Publisher 052"))
+
+    html = client.get("/sources/").content.decode()
+
+    assert '<select name="publisher"' not in html and 'name="publisher" list="' in html
+    datalist = html.split('<datalist id="publisher-suggestions">')[1].split("</datalist>")[0]
+    assert datalist.count("<option") == SUGGESTIONS
+    assert datalist.startswith('<option value="Publisher 052">')  # two sources: first
+    filtered = client.get("/sources/", {"publisher": "publisher 052"}).content.decode()
+    assert "Second" in filtered and "Report 52" in filtered and "Report 51" not in filtered
