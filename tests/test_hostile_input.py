@@ -76,10 +76,12 @@ class LiveScriptFinder(HTMLParser):
         if tag == "meta" and (attrs.get("http-equiv") or "").lower() == "refresh":
             self.problems.append("<meta http-equiv=refresh>")
         if tag == "script":
-            inert = (attrs.get("type") or "").lower() == "application/json"
+            # Data, which browsers never run: json_script's and JSON-LD's. Text that closed the
+            # element early would show here as the tags that follow it.
+            inert = (attrs.get("type") or "").lower() in {"application/json", "application/ld+json"}
             if not inert and not (attrs.get("src") or "").startswith(("/static/", "/admin/")):
                 self.problems.append(f"<script {attrs}>")
-            self._script = ""
+            self._script = None if inert else ""
 
     def handle_data(self, data):
         if self._script is not None:
