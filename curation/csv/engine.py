@@ -77,7 +77,7 @@ from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLo
 from import_export.results import Result, RowResult
 
 from .. import search
-from .columns import KeyLookup, Listed, RelatedField, RelatedManyField
+from .columns import CodeWidget, KeyLookup, Listed, RelatedField, RelatedManyField
 from .files import cell_text, escape_formula, unescape_formula
 from .history import CHUNK as HISTORY_CHUNK
 from .history import history_manager, record_history
@@ -116,6 +116,9 @@ class PreloadingInstanceLoader(CachedInstanceLoader):
                 self.chunk_of[key] = len(self.chunks) - 1
                 self.chunks[-1].append(key)
         self.compared = resource.compared_fields(dataset.headers)
+        self.related = sorted(
+            {f.attribute for f in resource.fields.values() if isinstance(f, RelatedManyField)}
+        )
         self.loaded = None
         self.all_instances = {}
         self.stored_cells = {}
@@ -123,14 +126,44 @@ class PreloadingInstanceLoader(CachedInstanceLoader):
     def load(self, chunk):
         self.all_instances, self.stored_cells = {}, {}  # the previous chunk's rows let go first
         keys = sorted(self.chunks[chunk])
+        # The many-to-many relations are read into plain lists, where the columns read them
+        # (`_loaded_relations`), from pairs of ids (`links`): a prefetch builds a manager and a
+        # queryset per row and relation, and every linked row once per link, which cost more
+        # than reading the rows.
+        queryset = self.get_queryset().prefetch_related(None)
+        lookup = f"{self.pk_field.attribute}__in"
         for start in range(0, len(keys), 500):
-            batch = keys[start : start + 500]
-            for instance in self.get_queryset().filter(**{f"{self.pk_field.attribute}__in": batch}):
+            batch = list(queryset.filter(**{lookup: keys[start : start + 500]}))
+            links = {name: self.links(name, batch) for name in self.related}
+            for instance in batch:
+                instance._loaded_relations = {
+                    name: Listed(links[name].get(instance.pk, ())) for name in self.related
+                }
                 key = self.pk_field.get_value(instance)
                 self.all_instances[key] = instance
                 if self.compared:
                     self.stored_cells[key] = self.resource.cells_of(instance, self.compared)
         self.loaded = chunk
+
+    def links(self, name, instances):
+        """The rows linked to each of `instances` by the many-to-many field `name`, by id: the
+        links read as pairs of ids, the rows from those the column's widget has loaded for the
+        file (by id: a row the file does not name is loaded and kept there too)."""
+        field = self.resource._meta.model._meta.get_field(name)
+        through = field.remote_field.through
+        source = through._meta.get_field(field.m2m_field_name()).attname
+        target = through._meta.get_field(field.m2m_reverse_field_name()).attname
+        pairs = through.objects.filter(**{f"{source}__in": [i.pk for i in instances]})
+        pairs = list(pairs.values_list(source, target))
+        widget = next(f.widget for f in self.resource.fields.values() if f.attribute == name)
+        missing = sorted({pk for _, pk in pairs} - set(widget.by_id))
+        for start in range(0, len(missing), 500):
+            for obj in widget.model._default_manager.filter(pk__in=missing[start : start + 500]):
+                widget.by_id[obj.pk] = obj
+        linked = {}
+        for owner, pk in pairs:
+            linked.setdefault(owner, []).append(widget.by_id[pk])
+        return linked
 
     def find(self, row):
         key = self.pk_field.clean(row)
@@ -149,7 +182,7 @@ class PreloadingInstanceLoader(CachedInstanceLoader):
         key, instance = self.find(row)
         if instance is None:
             return None
-        cells = tuple(row[f.column_name] for f in self.compared)
+        cells = tuple(self.resource.file_cell(f, row[f.column_name]) for f in self.compared)
         return instance if self.stored_cells.get(key) == cells else None
 
 
@@ -418,10 +451,24 @@ class CsvResource(resources.ModelResource):
 
     def cells_of(self, instance, fields_):
         """The cells an export writes of `instance` in the columns of `fields_`."""
+        exporters = self.__dict__.get("_exporters")
+        if exporters is None:
+            # What `export_field` calls, found once (it searches the fields on every call).
+            exporters = self._exporters = {}
+            for field in self.get_export_fields():
+                method = field.get_dehydrate_method(self.get_field_name(field))
+                method = method if callable(method) else getattr(self, method, None)
+                exporters[field] = method or field.export
         return tuple(
-            cell_text(self.export_cell(field, self.export_field(field, instance)))
-            for field in fields_
+            cell_text(self.export_cell(field, exporters[field](instance))) for field in fields_
         )
+
+    def file_cell(self, field, cell):
+        """A file's cell as `cells_of` writes it, where two forms mean the same: an empty code
+        cell is the code it stands for."""
+        if isinstance(field.widget, CodeWidget) and field.widget.empty and not cell.strip():
+            return field.widget.empty
+        return cell
 
     def import_row(self, row, instance_loader, **kwargs):
         # An unchanged row, found by its cells: skipped without reading it into the instance,
@@ -510,12 +557,14 @@ class CsvResource(resources.ModelResource):
     def after_init_instance(self, instance, new, row, **kwargs):
         # The library deep-copies the row's instance to compare before and after, and a deep copy
         # of a prefetched relation forgets its rows; keep them where the copy keeps them.
-        prefetched = getattr(instance, "_prefetched_objects_cache", {})
-        instance.__dict__["_loaded_relations"] = {
-            field.attribute: Listed(prefetched[field.attribute])
-            for field in self.fields.values()
-            if isinstance(field, RelatedManyField) and field.attribute in prefetched
-        }
+        # (The preloading loader reads them there itself.)
+        if "_loaded_relations" not in instance.__dict__:
+            prefetched = getattr(instance, "_prefetched_objects_cache", {})
+            instance.__dict__["_loaded_relations"] = {
+                field.attribute: Listed(prefetched[field.attribute])
+                for field in self.fields.values()
+                if isinstance(field, RelatedManyField) and field.attribute in prefetched
+            }
         if self._meta.skip_diff:
             # Without a diff the library keeps no copy of the stored row, so cannot tell an
             # unchanged row: keep its values for `skip_row` (cheaper than the copy and diff).
