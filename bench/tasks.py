@@ -3,6 +3,7 @@ The Django side of the benchmarks, run by bench/run.py in a process of its own p
 database (DATABASE_URL in the environment). Each task prints one JSON object on its last line.
 
     python bench/tasks.py import --claims 10000 --sources 500 --rounds 3
+    python bench/tasks.py import-peak --contender ours --directory DIR
     python bench/tasks.py build-render --copies 10
     python bench/tasks.py probe-render --reps 5
     python bench/tasks.py probe-download
@@ -19,6 +20,7 @@ import os
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -209,6 +211,18 @@ def task_import(args):
             if name in reimport:
                 reimport[name].append(timed(contenders[name]))
             print(f"  import round {round_ + 1} {name}: {times[name][-1]:.2f} s", file=sys.stderr)
+    # Peak memory: each import in a fresh process of its own, on an empty claims table.
+    peaks = {}
+    for name in ("limit", "ours"):
+        reset_claims()
+        out = subprocess.run(
+            [sys.executable, __file__, "import-peak", f"--contender={name}", f"--directory={work}"],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        ).stdout
+        peaks[name] = json.loads(out.strip().splitlines()[-1])
+        print(f"  import peak {name}: {peaks[name]['peak_mb']:.0f} MB", file=sys.stderr)
     reset_claims()
     shutil.rmtree(work)
     result = {
@@ -217,8 +231,35 @@ def task_import(args):
         "reimport_seconds": {k: statistics.median(v) for k, v in reimport.items()},
         "all_seconds": times,
         "all_reimport_seconds": reimport,
+        "peak_memory": peaks,
     }
     print(json.dumps(result))
+
+
+def peak_kb():
+    """This process's peak resident memory, in kilobytes: Linux's VmHWM, which starts afresh
+    in a new program (getrusage's maximum is carried over from the process that started it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def task_import_peak(args):
+    """
+    The peak memory of one import of claims.csv (raw bulk_create or ours), in this fresh
+    process: its maximum resident size, and how far that grew from the size once Django and
+    the code were loaded (the same start for both).
+    """
+    claims_dir = Path(args.directory) / "claims"
+    before = peak_kb()
+    if args.contender == "limit":
+        import_limit(claims_dir / "claims.csv")
+    else:
+        import_ours(claims_dir)
+    after = peak_kb()
+    assert Claim.objects.count() > 0
+    print(json.dumps({"peak_mb": after / 1024, "growth_mb": (after - before) / 1024}))
 
 
 # Render -----------------------------------------------------------------------------------------
@@ -551,9 +592,12 @@ def main():
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--html")
     parser.add_argument("--stack", action="store_true")
+    parser.add_argument("--contender", choices=["limit", "ours"])
+    parser.add_argument("--directory")
     args = parser.parse_args()
     tasks = {
         "import": task_import,
+        "import-peak": task_import_peak,
         "build-render": task_build_render,
         "probe-render": task_probe_render,
         "probe-download": task_probe_download,

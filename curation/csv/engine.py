@@ -23,8 +23,22 @@ Speed
     chunk at a time (see "Saving" in `CsvResource`); changed rows are saved one by one with
     `save()`, as in the admin, and briefings, sections and contradictions always are (their
     saves publish, cite and link); a chunk's new rows are indexed for search with one query.
-    Each imported row gets one history record with its links, written by the database for the
-    whole file at once (`history`).
+    Each imported row gets one history record with its links, written by the database a chunk
+    of rows at a time (`history`).
+
+Memory
+    What an import keeps grows with a chunk of rows, not with the file, beyond the file's cells
+    themselves: stored rows are loaded a chunk of the file at a time (`PreloadingInstanceLoader`),
+    new rows are written and recorded a chunk at a time, and without a preview (commands,
+    bundles) no result is kept per row (`SummaryResult`), only the totals and the bad rows.
+
+Unchanged rows
+    Without a preview and not by a user, a row whose cells are exactly those an export of its
+    stored row writes is skipped before it is read into the instance (`import_row`,
+    `compare_cells`): an export re-imports unchanged, so such a row is one the library would
+    skip; comparing cells costs a fraction of reading and comparing the row. The cells are
+    compared as they are, not as a digest, so no changed row can pass for unchanged. Any other
+    row takes the library's path, which still finds an unchanged row by its values.
 
 What the engine replaces in django-import-export (4.x), and why; an upgrade looks here first:
     - `import_data`: checks the header first, rolls back on any invalid row (all-or-nothing),
@@ -44,12 +58,14 @@ What the engine replaces in django-import-export (4.x), and why; an upgrade look
     - `save_instance`, `save_m2m`, `bulk_create`: `use_bulk` with many-to-many links (the
       library's bulk mode drops them), what `save()` adds done before the INSERT, and history
       recorded once per row (the library's bulk mode records none).
-    - `after_import`, `after_import_row`: history for the file; new rows' ids.
-    - `import_row`: progress and a refused row's problems, reported as each row is read.
+    - `import_row`: unchanged rows found by their cells, before the library's work on them;
+      progress and a refused row's problems, reported as each row is read.
+    - `get_result_class`: no result per row without a preview (`SummaryResult`).
+    - `after_import`, `after_import_row`: the last history records; new rows' ids.
     - `export`, `export_resource`, `iter_queryset`: a fixed row order and formula-safe cells, so
       an export is byte-identical and re-imports unchanged; rows read in chunks with their
       prefetches (the library pages with OFFSET, which grows with the file).
-    - `PreloadingInstanceLoader`: the library's cached loader, in chunks of keys.
+    - `PreloadingInstanceLoader`: the library's cached loader, a chunk of the file at a time.
 """
 
 from contextlib import nullcontext
@@ -59,31 +75,124 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from import_export import resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader, ModelInstanceLoader
-from import_export.results import RowResult
+from import_export.results import Result, RowResult
 
 from .. import search
-from .columns import KeyLookup, Listed, RelatedField, RelatedManyField
+from .columns import CodeWidget, KeyLookup, Listed, RelatedField, RelatedManyField
 from .files import cell_text, escape_formula, unescape_formula
+from .history import CHUNK as HISTORY_CHUNK
 from .history import history_manager, record_history
 from .problems import ImportProblems, Problem, RefusalRecord
 
 
+def row_dicts(dataset):
+    """The rows of `dataset` as dicts, one at a time (`dataset.dict` builds them all at once)."""
+    headers = dataset.headers
+    for values in dataset:
+        yield dict(zip(headers, values, strict=True))
+
+
 class PreloadingInstanceLoader(CachedInstanceLoader):
-    """The library's cached loader, querying in chunks so any file size stays under the
-    database's limit on query parameters."""
+    """
+    The library's cached loader, loading the stored rows a chunk of the file's rows at a time
+    (`CHUNK`), queried in chunks of keys under the database's limit on query parameters: the
+    rows of one chunk are in memory at a time, however long the file. For a resource that
+    compares cells (`CsvResource.compare_cells`), the cells an export would write of each stored
+    row are kept with it (`unchanged`).
+    """
+
+    CHUNK = 2000
 
     def __init__(self, resource, dataset=None):
         ModelInstanceLoader.__init__(self, resource, dataset)
         self.pk_field = resource.fields[resource.get_import_id_fields()[0]]
-        keys = sorted({self.pk_field.clean(row) for row in dataset.dict} - {""})
+        # The chunk of the file each key is in: rows are imported in order, so each chunk is
+        # loaded once.
+        self.chunk_of, self.chunks = {}, []
+        for number, row in enumerate(row_dicts(dataset)):
+            key = self.pk_field.clean(row)
+            if number % self.CHUNK == 0:
+                self.chunks.append([])
+            if key and key not in self.chunk_of:
+                self.chunk_of[key] = len(self.chunks) - 1
+                self.chunks[-1].append(key)
+        self.compared = resource.compared_fields(dataset.headers)
+        self.related = sorted(
+            {f.attribute for f in resource.fields.values() if isinstance(f, RelatedManyField)}
+        )
+        self.loaded = None
         self.all_instances = {}
+        self.stored_cells = {}
+
+    def load(self, chunk):
+        self.all_instances, self.stored_cells = {}, {}  # the previous chunk's rows let go first
+        keys = sorted(self.chunks[chunk])
+        # The many-to-many relations are read into plain lists, where the columns read them
+        # (`_loaded_relations`), from pairs of ids (`links`): a prefetch builds a manager and a
+        # queryset per row and relation, and every linked row once per link, which cost more
+        # than reading the rows.
+        queryset = self.get_queryset().prefetch_related(None)
+        lookup = f"{self.pk_field.attribute}__in"
         for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            for instance in self.get_queryset().filter(**{f"{self.pk_field.attribute}__in": chunk}):
-                self.all_instances[self.pk_field.get_value(instance)] = instance
+            batch = list(queryset.filter(**{lookup: keys[start : start + 500]}))
+            links = {name: self.links(name, batch) for name in self.related}
+            for instance in batch:
+                instance._loaded_relations = {
+                    name: Listed(links[name].get(instance.pk, ())) for name in self.related
+                }
+                key = self.pk_field.get_value(instance)
+                self.all_instances[key] = instance
+                if self.compared:
+                    self.stored_cells[key] = self.resource.cells_of(instance, self.compared)
+        self.loaded = chunk
+
+    def links(self, name, instances):
+        """The rows linked to each of `instances` by the many-to-many field `name`, by id: the
+        links read as pairs of ids, the rows from those the column's widget has loaded for the
+        file (by id: a row the file does not name is loaded and kept there too)."""
+        field = self.resource._meta.model._meta.get_field(name)
+        through = field.remote_field.through
+        source = through._meta.get_field(field.m2m_field_name()).attname
+        target = through._meta.get_field(field.m2m_reverse_field_name()).attname
+        pairs = through.objects.filter(**{f"{source}__in": [i.pk for i in instances]})
+        pairs = list(pairs.values_list(source, target))
+        widget = next(f.widget for f in self.resource.fields.values() if f.attribute == name)
+        missing = sorted({pk for _, pk in pairs} - set(widget.by_id))
+        for start in range(0, len(missing), 500):
+            for obj in widget.model._default_manager.filter(pk__in=missing[start : start + 500]):
+                widget.by_id[obj.pk] = obj
+        linked = {}
+        for owner, pk in pairs:
+            linked.setdefault(owner, []).append(widget.by_id[pk])
+        return linked
+
+    def find(self, row):
+        key = self.pk_field.clean(row)
+        chunk = self.chunk_of.get(key)
+        if chunk is None:
+            return key, None
+        if chunk != self.loaded:
+            self.load(chunk)
+        return key, self.all_instances.get(key)
 
     def get_instance(self, row):
-        return self.all_instances.get(self.pk_field.clean(row))
+        return self.find(row)[1]
+
+    def unchanged(self, row):
+        """The stored row, if the row's cells are those an export of it writes; else None."""
+        key, instance = self.find(row)
+        if instance is None:
+            return None
+        cells = tuple(self.resource.file_cell(f, row[f.column_name]) for f in self.compared)
+        return instance if self.stored_cells.get(key) == cells else None
+
+
+class SummaryResult(Result):
+    """The result of an import without a preview: its totals and its bad rows, not a result per
+    row (which nothing reads without a preview, and which would grow with the file)."""
+
+    def append_row_result(self, row_result):
+        pass
 
 
 class CsvResource(resources.ModelResource):
@@ -118,6 +227,11 @@ class CsvResource(resources.ModelResource):
     # A file only the system imports (a bundle's own files): why an import by a user is refused.
     system_only = ""
 
+    # Whether a row whose cells are those an export of the stored row writes is skipped as
+    # unchanged before it is read into the instance (`import_row`): for resources whose rows
+    # have no other effect when unchanged, in imports without a preview and not by a user.
+    compare_cells = False
+
     def __init__(
         self,
         all_or_nothing=True,
@@ -139,7 +253,9 @@ class CsvResource(resources.ModelResource):
             self._meta.skip_diff = True
         self._stored = None
         self._row_problems = {}
+        self._compare = False
         self._unrecorded = []
+        self._file_name = None
         self._queued_result = None
         self._queued_results = []
         # Rows that became a user's revision of a public object instead of a change to it.
@@ -294,14 +410,19 @@ class CsvResource(resources.ModelResource):
     def row_identity(self, row):
         return tuple(unescape_formula(cell_text(row.get(c)).strip()) for c in self.key_columns)
 
+    def get_result_class(self):
+        return SummaryResult if self._meta.skip_diff else super().get_result_class()
+
     def before_import(self, dataset, **kwargs):
         self._total_rows = len(dataset)
         self._lines = self.line_numbers(dataset)
         self._file_name = kwargs.get("file_name") or self.default_file_name()
         self._row_problems = dict(getattr(dataset, "row_problems", {}))
+        # A user's import applies the workflow to every row, and a preview shows every row.
+        self._compare = self.compare_cells and self._meta.skip_diff and kwargs.get("user") is None
         lines = self.line_numbers(dataset)
         seen = {}
-        for number, row in enumerate(dataset.dict, 1):
+        for number, row in enumerate(row_dicts(dataset), 1):
             identity = self.row_identity(row)
             if not all(identity):
                 continue
@@ -334,12 +455,75 @@ class CsvResource(resources.ModelResource):
             column, message = problem
             raise ValidationError({column: message})
 
-    def after_import(self, dataset, result, **kwargs):
-        file_name = kwargs.get("file_name") or self.default_file_name()
-        saved, self._unrecorded = self._unrecorded, []
-        record_history(
-            self._meta.model, saved, f"Imported from {file_name}", self.get_db_connection_name()
+    def compared_fields(self, headers):
+        """The fields whose cells `import_row` compares with the stored row's (see
+        `compare_cells`): the file's columns that import reads."""
+        if not self._compare:
+            return []
+        return [
+            f
+            for f in self.get_import_fields()
+            if f.attribute and not f.readonly and f.column_name in headers
+        ]
+
+    def cells_of(self, instance, fields_):
+        """The cells an export writes of `instance` in the columns of `fields_`."""
+        exporters = self.__dict__.get("_exporters")
+        if exporters is None:
+            # What `export_field` calls, found once (it searches the fields on every call).
+            exporters = self._exporters = {}
+            for field in self.get_export_fields():
+                method = field.get_dehydrate_method(self.get_field_name(field))
+                method = method if callable(method) else getattr(self, method, None)
+                exporters[field] = method or field.export
+        return tuple(
+            cell_text(self.export_cell(field, exporters[field](instance))) for field in fields_
         )
+
+    def file_cell(self, field, cell):
+        """A file's cell as `cells_of` writes it, where two forms mean the same: an empty code
+        cell is the code it stands for."""
+        if isinstance(field.widget, CodeWidget) and field.widget.empty and not cell.strip():
+            return field.widget.empty
+        return cell
+
+    def unchanged_row(self, row, instance_loader, **kwargs):
+        """
+        The skipped row's result if this row is unchanged, found by its cells: skipped without
+        reading it into the instance, validating it or comparing its values (a re-import of an
+        export is mostly these); else None.
+        """
+        if (
+            self._compare
+            and kwargs.get("row_number") not in self._row_problems
+            and isinstance(instance_loader, PreloadingInstanceLoader)
+        ):
+            stored = instance_loader.unchanged(row)
+            if stored is not None:
+                row_result = self.get_row_result_class()()
+                row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+                row_result.add_instance_info(stored)
+                self._queued_result = None
+                self.after_import_row(row, row_result, **kwargs)
+                return row_result
+        return None
+
+    def record_saved(self):
+        """Write the history records of the saved rows waiting for theirs (see `history`)."""
+        saved, self._unrecorded = self._unrecorded, []
+        self.record(saved)
+
+    def record(self, saved):
+        file_name = self._file_name or self.default_file_name()
+        record_history(
+            self._meta.model,
+            saved,
+            f"Imported from {file_name}",
+            self.get_db_connection_name(),
+        )
+
+    def after_import(self, dataset, result, **kwargs):
+        self.record_saved()
         super().after_import(dataset, result, **kwargs)
 
     def after_import_row(self, row, row_result, **kwargs):
@@ -350,8 +534,11 @@ class CsvResource(resources.ModelResource):
             self._queued_result = None
 
     def import_row(self, row, instance_loader, **kwargs):
-        # Here rather than in `after_import_row`, which the library skips for a refused row.
-        row_result = super().import_row(row, instance_loader, **kwargs)
+        row_result = self.unchanged_row(row, instance_loader, **kwargs) or super().import_row(
+            row, instance_loader, **kwargs
+        )
+        # Problems and progress here rather than in `after_import_row`, which the library skips
+        # for a refused row.
         number = kwargs.get("row_number", 0)
         if self.on_problems is not None and row_result.import_type in (
             RowResult.IMPORT_TYPE_INVALID,
@@ -411,12 +598,14 @@ class CsvResource(resources.ModelResource):
     def after_init_instance(self, instance, new, row, **kwargs):
         # The library deep-copies the row's instance to compare before and after, and a deep copy
         # of a prefetched relation forgets its rows; keep them where the copy keeps them.
-        prefetched = getattr(instance, "_prefetched_objects_cache", {})
-        instance.__dict__["_loaded_relations"] = {
-            field.attribute: Listed(prefetched[field.attribute])
-            for field in self.fields.values()
-            if isinstance(field, RelatedManyField) and field.attribute in prefetched
-        }
+        # (The preloading loader reads them there itself.)
+        if "_loaded_relations" not in instance.__dict__:
+            prefetched = getattr(instance, "_prefetched_objects_cache", {})
+            instance.__dict__["_loaded_relations"] = {
+                field.attribute: Listed(prefetched[field.attribute])
+                for field in self.fields.values()
+                if isinstance(field, RelatedManyField) and field.attribute in prefetched
+            }
         if self._meta.skip_diff:
             # Without a diff the library keeps no copy of the stored row, so cannot tell an
             # unchanged row: keep its values for `skip_row` (cheaper than the copy and diff).
@@ -494,8 +683,13 @@ class CsvResource(resources.ModelResource):
                 self.insert_links([instance])
         elif getattr(instance, "_created_by_import", False):
             self.import_relations(instance, row, **kwargs)  # no query: kept for the chunk
+            # Recorded with its chunk, once written (`bulk_create`).
+            return
         if instance.__dict__.pop("skip_history_when_saving", False):
+            # Saved: recorded with the next few hundred, not kept to the end of the file.
             self._unrecorded.append(instance)
+            if len(self._unrecorded) >= HISTORY_CHUNK:
+                self.record_saved()
 
     def prepare_new_row(self, instance):
         """What `save()` would do to a new row before its INSERT; see "Saving" above."""
@@ -513,8 +707,8 @@ class CsvResource(resources.ModelResource):
             # Reported as an error of the file, which is then rolled back; the rows of the
             # chunk get no history record.
             self.handle_import_error(result, error, raise_errors)
-            failed = {id(instance) for instance in instances}
-            self._unrecorded = [i for i in self._unrecorded if id(i) not in failed]
+        else:
+            self.record(instances)
         for row_result, instance in self._queued_results:
             row_result.object_id = instance.pk
         self._queued_results = []
@@ -568,15 +762,17 @@ class CsvResource(resources.ModelResource):
 
     def export_resource(self, instance, selected_fields=None, **kwargs):
         row = super().export_resource(instance, selected_fields, **kwargs)
-        if not self.formula_safe:
-            return [cell_text(cell) for cell in row]
         export_fields = self.get_export_fields(selected_fields)
         return [
-            cell
-            if isinstance(field.widget, widgets.NumberWidget | widgets.DateWidget)
-            else escape_formula(cell_text(cell))
-            for field, cell in zip(export_fields, row, strict=True)
+            self.export_cell(field, cell) for field, cell in zip(export_fields, row, strict=True)
         ]
+
+    def export_cell(self, field, cell):
+        if not self.formula_safe:
+            return cell_text(cell)
+        if isinstance(field.widget, widgets.NumberWidget | widgets.DateWidget):
+            return cell
+        return escape_formula(cell_text(cell))
 
     def export(self, queryset=None, **kwargs):
         return super().export(self.export_queryset(queryset), **kwargs)

@@ -1,14 +1,15 @@
 """
-The history records of an import: one per imported row, with its many-to-many links, written
-for the whole file at once.
+The history records of an import: one per imported row, with its many-to-many links, written a
+chunk of rows at a time, as the rows are written.
 
 django-simple-history records a row on each `save()` and once more on each change of its
 many-to-many links; a new row saved by `bulk_create` gets no record at all. An import saves its
 rows without those records (`skip_history_when_saving`) and then writes one per row, copied by
 the database from the rows as saved (INSERT ... SELECT), so no record is built in Python: built
 and inserted with `bulk_history_create`, they cost more than the import's own INSERTs. The
-records of one file share one time, one user (the request's, as for a save in the admin) and
-one change reason (which file they came from).
+records of a chunk share one time (taken once its rows are saved), the records of a file one
+user (the request's, as for a save in the admin) and one change reason (which file they came
+from). Recorded as they go, the rows of a file are not all kept in memory to its end.
 """
 
 from django.conf import settings

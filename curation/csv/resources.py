@@ -37,7 +37,7 @@ from .columns import (
     many_to_many,
     user_name,
 )
-from .engine import ClaimPairResource, CsvResource
+from .engine import ClaimPairResource, CsvResource, row_dicts
 
 
 class ProposingResource(CsvResource):
@@ -96,6 +96,8 @@ class TopicResource(CsvResource):
     name = free_text("name")
     description = free_text("description")
 
+    compare_cells = True  # unchanged rows are skipped by their cells: see CsvResource
+
     class Meta:
         model = Topic
         name = "Topics"
@@ -110,6 +112,8 @@ class OrganizationResource(ProposingResource):
     aliases = free_text("aliases")
     website = free_text("website")
     description = free_text("description")
+
+    compare_cells = True  # unchanged rows are skipped by their cells: see CsvResource
 
     class Meta:
         model = Organization
@@ -131,6 +135,8 @@ class SourceResource(ProposingResource):
     reliability_note = free_text("reliability_note")
     language = code("language")
     text = free_text("text")
+
+    compare_cells = True  # unchanged rows are skipped by their cells: see CsvResource
 
     class Meta:
         model = Source
@@ -154,6 +160,8 @@ class InitiativeResource(ProposingResource):
     announced_on = iso_date("announced_on")
     target = free_text("target")
     summary = free_text("summary")
+
+    compare_cells = True  # unchanged rows are skipped by their cells: see CsvResource
 
     class Meta:
         model = Initiative
@@ -209,6 +217,8 @@ class ClaimResource(ProposingResource):
 
     # Files written before figures had a precision: their rows keep theirs (new ones are exact).
     optional_columns = ("precision", "value_high")
+
+    compare_cells = True  # unchanged rows are skipped by their cells: see CsvResource
 
     class Meta:
         model = Claim
@@ -348,7 +358,7 @@ class ContradictionLoader(ModelInstanceLoader):
     def __init__(self, resource, dataset=None):
         super().__init__(resource, dataset)
         keys = set()
-        for row in dataset.dict:
+        for row in row_dicts(dataset):
             keys.update(resource.row_identity(row))
         self.pairs = {}
         links = Contradiction.objects.filter(from_claim__key__in=keys).values_list(
@@ -473,6 +483,8 @@ class ReviewResource(CsvResource):
 
     # Bundles written before claims recorded when they were first public.
     optional_columns = ("first_public_at",)
+
+    compare_cells = True  # unchanged rows are skipped by their cells: see CsvResource
 
     class Meta:
         model = Claim
