@@ -117,6 +117,10 @@ DOWNLOAD_MB = 30
 # An import's peak memory (of a fresh process, whole) against raw bulk_create's, and how much
 # faster an unchanged re-import is than the first (the "Scale" issue's goals).
 IMPORT_PEAK_RATIO = 2
+# Every public page type and admin changelist: time at the largest size within this many times
+# the smallest, and HTML under this many KB at any size.
+PAGE_GROWTH = 3
+PAGE_KB = 250
 REIMPORT_SPEEDUP = 3
 
 
@@ -210,6 +214,10 @@ def bench_render(env, args):
     for scale in scales:
         log(f"Download: claims.csv at {scale}x…")
         downloads[scale] = env.task(urls[scale], "probe-download")
+    every_page = {}
+    for scale in scales:
+        log(f"Pages: every public page type and admin changelist at {scale}x…")
+        every_page[scale] = env.task(urls[scale], "probe-pages", f"--reps={args.reps}")
     pages = ["briefing", "claim", "claims list", "initiative list", "search", "desk"]
     table = {}
     for scale in scales:
@@ -267,9 +275,12 @@ def bench_render(env, args):
             f"+{d['peak_growth_mb']:.1f} MB, first row {d['first_row_ms']:.0f} ms, "
             f"all {d['seconds']:.2f} s"
         )
+    page_rows, page_detail = pages_rows(every_page, scales)
+    detail += page_detail
     return {
         "scales": table,
         "downloads": downloads,
+        "pages": every_page,
         "per_citation_ms": per_citation,
         "rows": [
             (
@@ -308,9 +319,60 @@ def bench_render(env, args):
                 "<= 3x",
                 verdict(search_growth, 3, higher_is_better=False),
             ),
+            *page_rows,
         ],
         "detail": detail,
     }
+
+
+def pages_rows(every_page, scales):
+    """
+    The goals of every public page type and admin changelist (`probe-pages`): the same queries
+    at every size, time at the largest within PAGE_GROWTH of the smallest, HTML under PAGE_KB.
+    Rows name the pages that miss, or the worst one; the detail lists every page.
+    """
+    first, last = scales[0], scales[-1]
+    names = list(every_page[first])
+    varying = [n for n in names if len({every_page[s][n]["queries"] for s in scales}) > 1]
+    growth = {n: every_page[last][n]["ms"] / every_page[first][n]["ms"] for n in names}
+    slow = sorted((n for n in names if growth[n] > PAGE_GROWTH), key=growth.get, reverse=True)
+    worst = max(names, key=growth.get)
+    size = {n: max(every_page[s][n]["bytes"] for s in scales) / 1024 for n in names}
+    big = [n for n in names if size[n] >= PAGE_KB]
+    largest = max(names, key=size.get)
+    rows = [
+        (
+            f"pages: query counts at {'/'.join(map(str, scales))}x ({len(names)} pages)",
+            ", ".join(varying) or "all fixed",
+            "fixed",
+            "MISS" if varying else "PASS",
+        ),
+        (
+            f"pages: time {last}x / {first}x, worst ({worst})",
+            growth[worst],
+            f"<= {PAGE_GROWTH}x",
+            verdict(growth[worst], PAGE_GROWTH, higher_is_better=False),
+        ),
+        (
+            f"pages: largest HTML, KB ({largest})",
+            size[largest],
+            f"< {PAGE_KB}",
+            verdict(size[largest], PAGE_KB - 0.001, higher_is_better=False),
+        ),
+    ]
+    detail = [
+        f"pages over {PAGE_GROWTH}x: "
+        + (", ".join(f"{n} {growth[n]:.2f}x" for n in slow) or "none")
+        + (f"; {PAGE_KB} KB or more: {', '.join(big)}" if big else "")
+    ]
+    for n in names:
+        cells = " / ".join(
+            f"{every_page[s][n]['ms']:.1f} ms {every_page[s][n]['queries']} q "
+            f"{every_page[s][n]['bytes'] // 1024} KB"
+            for s in scales
+        )
+        detail.append(f"  {n} ({every_page[first][n]['url']}): {cells}")
+    return rows, detail
 
 
 # Admin -------------------------------------------------------------------------------------------
