@@ -9,9 +9,12 @@ script), so the page stays the same size however many there are.
 """
 
 import django_filters as filters
-from django.db.models import Case, Count, Q, When
+from django.db.models import Case, Count, F, Q, When
+from django.db.models.functions import Coalesce
 
 from curation.models import Claim, Initiative, Organization, Source, Topic
+
+from .reading import status_label
 
 
 class SearchFilterSet(filters.FilterSet):
@@ -91,6 +94,37 @@ def public_topics(request):
     return Topic.objects.public()
 
 
+# The claim list's orders; the first is the default. Each ends on the key, so that pages do not
+# overlap. "Newest" is the date the claim speaks of: its as-of date, else its source's date.
+CLAIM_ORDERS = {
+    "newest": (
+        "Newest first",
+        (
+            Coalesce("as_of", "source__published_on").desc(nulls_last=True),
+            "statement",
+            "key",
+        ),
+    ),
+    "source": ("By source", ("source__title", "source__key", "quote_start", "key")),
+    "confidence": (
+        "Most confident first",
+        (
+            Case(
+                When(confidence=Claim.Confidence.HIGH, then=0),
+                When(confidence=Claim.Confidence.MODERATE, then=1),
+                When(confidence=Claim.Confidence.LOW, then=2),
+                default=3,
+            ),
+            F("source__reliability").asc(),
+            "statement",
+            "key",
+        ),
+    ),
+    "key": ("By key", ("key",)),
+}
+DEFAULT_CLAIM_ORDER = "newest"
+
+
 class ClaimFilter(SearchFilterSet):
     search_fields = ("statement", "quote", "speaker", "key")
 
@@ -122,12 +156,26 @@ class ClaimFilter(SearchFilterSet):
     kind = filters.ChoiceFilter(choices=Claim.Kind.choices)
     confidence = filters.ChoiceFilter(choices=Claim.Confidence.choices)
     status = filters.ChoiceFilter(
-        choices=[(s.value, s.label) for s in Claim.PUBLIC_STATUSES], label="Status"
+        choices=[(s.value, status_label(s)) for s in Claim.PUBLIC_STATUSES], label="Status"
+    )
+    sort = filters.ChoiceFilter(
+        choices=[(code, label) for code, (label, _) in CLAIM_ORDERS.items()],
+        method="sort_by",
+        empty_label=None,
+        label="Sort by",
     )
 
     class Meta:
         model = Claim
         fields = ["q", "topic", "initiative", "organization", "source", "kind", "confidence"]
+
+    @staticmethod
+    def in_order(queryset, sort=DEFAULT_CLAIM_ORDER):
+        """`queryset` in one of the orders readers choose from; the view starts in the default."""
+        return queryset.order_by(*CLAIM_ORDERS[sort][1])
+
+    def sort_by(self, queryset, name, value):
+        return self.in_order(queryset, value)
 
 
 def publisher_choices():
@@ -180,6 +228,7 @@ class InitiativeFilter(SearchFilterSet):
             ("-evidence", "Most cited claims"),
         ],
         label="Sort by",
+        empty_label=None,
     )
 
     class Meta:
@@ -200,6 +249,7 @@ class OrganizationFilter(SearchFilterSet):
             ("-leads", "Most initiatives led"),
         ],
         label="Sort by",
+        empty_label=None,
     )
 
     class Meta:

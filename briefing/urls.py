@@ -18,6 +18,7 @@ public_patterns = [
     path("claims/", views.claim_list, name="claim-list"),
     path("claims/<slug:key>/", views.claim_detail, name="claim-detail"),
     path("search/", views.search, name="search"),
+    path("how-to-read/", views.how_to_read, name="how-to-read"),
     path("data/", downloads.index, name="data"),
     path("data/<str:dataset>.<str:fmt>", downloads.download, name="data-download"),
 ]
