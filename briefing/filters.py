@@ -10,7 +10,7 @@ script), so the page stays the same size however many there are.
 
 import django_filters as filters
 from django.db.models import Case, Count, F, Q, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import TruncDate
 
 from curation.models import Claim, Initiative, Organization, Source, Topic
 
@@ -95,13 +95,16 @@ def public_topics(request):
 
 
 # The claim list's orders; the first is the default. Each ends on the key, so that pages do not
-# overlap. "Newest" is the date the claim speaks of: its as-of date, else its source's date.
+# overlap. "Newest" is by the day a claim went public, then by its source's date, claims of one
+# source in the order the source gives them.
 CLAIM_ORDERS = {
     "newest": (
         "Newest first",
         (
-            Coalesce("as_of", "source__published_on").desc(nulls_last=True),
-            "statement",
+            TruncDate("first_public_at").desc(nulls_last=True),
+            F("source__published_on").desc(nulls_last=True),
+            "source__key",
+            "quote_start",
             "key",
         ),
     ),

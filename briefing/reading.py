@@ -60,6 +60,13 @@ ROW_EDGE = re.compile(r"^[ \t]*\|[ \t]*|[ \t]*\|[ \t]*$", re.M)
 CELL_BREAK = re.compile(r"[ \t]*\|[ \t]*")
 
 
+def readable_context(before, quote, after):
+    """A quote's (before, quote, after) context made `readable` as one passage, so that a table
+    row cut by the quote still loses the pipes at its edges and only those."""
+    joined = readable(f"{before}\x00{quote}\x00{after}")
+    return tuple(joined.split("\x00", 2)) if joined.count("\x00") == 2 else (before, quote, after)
+
+
 def readable(text):
     """
     Archived text as a reader reads it in a quote's context: a table's rows become cells

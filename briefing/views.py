@@ -205,7 +205,7 @@ def claim_detail(request, key):
     briefings = Briefing.objects.visible(preview)
     context = {
         "claim": claim,
-        "context": claim.quote_context(),
+        "context": reading.readable_context(*claim.quote_context()),
         "status_note": reading.linked_note(
             claim.status_note, Claim.objects.public().exclude(pk=claim.pk)
         )

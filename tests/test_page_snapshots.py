@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from curation import batches
-from curation.models import Briefing
+from curation.models import Briefing, Claim
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +49,8 @@ PAGES = {
 def seed():
     call_command("load_seed", str(SEED), verbosity=0)
     Briefing.objects.update(updated_at=LOADED, published_at=LOADED)
+    Claim.objects.update(updated_at=LOADED)
+    Claim.objects.filter(first_public_at__isnull=False).update(first_public_at=LOADED)
 
 
 def result_counts(html):
