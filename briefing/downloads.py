@@ -127,12 +127,16 @@ DATASETS = {
                 "source_type": "press_release, news_report, analysis, blog, "
                 "official_document, academic or other.",
                 "published_on": "Publication date; empty when the source is undated.",
-                "retrieved_on": "When it was captured.",
+                "retrieved_on": "When an editor retrieved the original.",
                 "reliability": "Admiralty grade: A (completely reliable) to E (unreliable); F "
                 "when reliability cannot be judged.",
                 "reliability_note": "Why that grade.",
                 "language": "Language code (en, zh…).",
                 "text": "The archived text, as captured; quotes are found in it.",
+                "archived_on": "When the archived text was captured, if not on the day it was "
+                "retrieved.",
+                "url_status": "live (the original was online when last checked), dead (gone: "
+                "the archived text is the only copy left), or empty when not checked.",
             },
         ),
         Dataset(

@@ -10,11 +10,13 @@ script), so the page stays the same size however many there are.
 
 import django_filters as filters
 from django.conf import settings
-from django.db.models import Case, Count, Q, When
+from django.db.models import Case, Count, F, Q, When
+from django.db.models.functions import TruncDate
 
 from curation.models import Claim, Initiative, Organization, Source, Topic
 
 from . import cache as page_cache
+from .reading import status_label
 
 
 class SearchFilterSet(filters.FilterSet):
@@ -111,6 +113,40 @@ def most_cited(rows, field, key, name):
     return lambda: kept(f"{rows().model._meta.label_lower}:{field}", count)
 
 
+# The claim list's orders; the first is the default. Each ends on the key, so that pages do not
+# overlap. "Newest" is by the day a claim went public, then by its source's date, claims of one
+# source in the order the source gives them.
+CLAIM_ORDERS = {
+    "newest": (
+        "Newest first",
+        (
+            TruncDate("first_public_at").desc(nulls_last=True),
+            F("source__published_on").desc(nulls_last=True),
+            "source__key",
+            "quote_start",
+            "key",
+        ),
+    ),
+    "source": ("By source", ("source__title", "source__key", "quote_start", "key")),
+    "confidence": (
+        "Most confident first",
+        (
+            Case(
+                When(confidence=Claim.Confidence.HIGH, then=0),
+                When(confidence=Claim.Confidence.MODERATE, then=1),
+                When(confidence=Claim.Confidence.LOW, then=2),
+                default=3,
+            ),
+            F("source__reliability").asc(),
+            "statement",
+            "key",
+        ),
+    ),
+    "key": ("By key", ("key",)),
+}
+DEFAULT_CLAIM_ORDER = "newest"
+
+
 class ClaimFilter(SearchFilterSet):
     search_fields = ("statement", "quote", "speaker", "key")
 
@@ -147,12 +183,26 @@ class ClaimFilter(SearchFilterSet):
     kind = filters.ChoiceFilter(choices=Claim.Kind.choices)
     confidence = filters.ChoiceFilter(choices=Claim.Confidence.choices)
     status = filters.ChoiceFilter(
-        choices=[(s.value, s.label) for s in Claim.PUBLIC_STATUSES], label="Status"
+        choices=[(s.value, status_label(s)) for s in Claim.PUBLIC_STATUSES], label="Status"
+    )
+    sort = filters.ChoiceFilter(
+        choices=[(code, label) for code, (label, _) in CLAIM_ORDERS.items()],
+        method="sort_by",
+        empty_label=None,
+        label="Sort by",
     )
 
     class Meta:
         model = Claim
         fields = ["q", "topic", "initiative", "organization", "source", "kind", "confidence"]
+
+    @staticmethod
+    def in_order(queryset, sort=DEFAULT_CLAIM_ORDER):
+        """`queryset` in one of the orders readers choose from; the view starts in the default."""
+        return queryset.order_by(*CLAIM_ORDERS[sort][1])
+
+    def sort_by(self, queryset, name, value):
+        return self.in_order(queryset, value)
 
 
 def most_common_publishers():
@@ -221,6 +271,7 @@ class InitiativeFilter(SearchFilterSet):
             ("-evidence", "Most cited claims"),
         ],
         label="Sort by",
+        empty_label=None,
     )
 
     class Meta:
@@ -241,6 +292,7 @@ class OrganizationFilter(SearchFilterSet):
             ("-leads", "Most initiatives led"),
         ],
         label="Sort by",
+        empty_label=None,
     )
 
     class Meta:

@@ -134,6 +134,9 @@ INSTALLED_APPS = [
     "briefing",
 ]
 
+# The empty choice of a reader's filter: "Any", not django-filter's "---------".
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "briefing.security.refuse_nul_characters",

@@ -27,6 +27,7 @@ public_patterns = [
     path("claims/<slug:key>/", views.claim_detail, name="claim-detail"),
     path("claims/<slug:key>/citation.<str:fmt>", citing.claim_citation, name="claim-citation"),
     path("search/", views.search, name="search"),
+    path("how-to-read/", views.how_to_read, name="how-to-read"),
     path("data/", downloads.index, name="data"),
     path(f"data/{fork.FILE_NAME}", fork.download, name="data-bundle"),
     path("data/<str:dataset>.<str:fmt>", downloads.download, name="data-download"),

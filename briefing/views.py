@@ -22,7 +22,7 @@ from curation.batches import batches
 from curation.models import Briefing, Claim, Initiative, Organization, Section, Source
 
 from . import cache as page_cache
-from . import charts
+from . import charts, reading
 from .citations import render_briefing
 from .filters import ClaimFilter, InitiativeFilter, OrganizationFilter, SourceFilter
 
@@ -119,7 +119,10 @@ NOTE_FIELDS = (
     "source__published_on",
     "source__reliability",
     "source__url",
+    "source__url_status",
+    "source__retrieved_on",
     "source__source_type",
+    "updated_at",
 )
 
 LATEST = Briefing.objects.public().order_by("-edition_date", "-published_at")
@@ -145,6 +148,7 @@ def render_briefing_page(request, briefing, sections, is_home=False):
     context = {
         "briefing": briefing,
         "document": document,
+        "last_updated": reading.last_updated(briefing, shown),
         "is_home": is_home,
         "preview": not briefing.is_public,
     }
@@ -182,7 +186,7 @@ def briefing_detail(request, slug):
 @reader_page(params=list_params(ClaimFilter))
 def claim_list(request):
     queryset = public_claims().select_related("source", "initiative").defer("source__text")
-    filterset = ClaimFilter(request.GET, queryset=queryset)
+    filterset = ClaimFilter(request.GET, queryset=ClaimFilter.in_order(queryset))
     page = paginate(request, filterset.qs)
     agreement = agreement_for(page.object_list, candidates=Claim.objects.public())
     for claim in page.object_list:
@@ -201,7 +205,12 @@ def claim_detail(request, key):
     briefings = Briefing.objects.visible(preview)
     context = {
         "claim": claim,
-        "context": claim.quote_context(),
+        "context": reading.readable_context(*claim.quote_context()),
+        "status_note": reading.linked_note(
+            claim.status_note, Claim.objects.public().exclude(pk=claim.pk)
+        )
+        if claim.status in (Claim.Status.RETRACTED, Claim.Status.DISPUTED)
+        else [],
         "agreement": agreement_for([claim], candidates=Claim.objects.public())[claim.pk],
         "initiative": initiatives.filter(claims=claim).select_related("lead").first(),
         "organizations": organizations.filter(claims=claim),
@@ -369,6 +378,15 @@ def organization_detail(request, slug):
         if request.user.is_staff
         else False,
     )
+
+
+# Reading guide --------------------------------------------------------------------------------
+
+
+@reader_page
+def how_to_read(request):
+    """What the labels mean: statuses, source grades, confidence levels (the page's own words)."""
+    return render(request, "briefing/how_to_read.html")
 
 
 # Search ---------------------------------------------------------------------------------------

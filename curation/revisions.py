@@ -50,7 +50,7 @@ REVIEWED = {
     ],
     Source: [
         "title", "publisher", "author", "url", "source_type", "published_on", "retrieved_on",
-        "reliability", "reliability_note", "language", "text",
+        "reliability", "reliability_note", "language", "text", "archived_on", "url_status",
     ],
     Organization: ["name", "kind", "aliases", "website", "description"],
     Initiative: [

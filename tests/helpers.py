@@ -116,7 +116,7 @@ COLUMNS = {
     resources.TopicResource: "slug,name,description",
     resources.OrganizationResource: "slug,name,kind,aliases,website,description",
     resources.SourceResource: "key,title,publisher,author,url,source_type,published_on,"
-    "retrieved_on,reliability,reliability_note,language,text",
+    "retrieved_on,reliability,reliability_note,language,text,archived_on,url_status",
     resources.InitiativeResource: "slug,name,kind,status,lead,partners,topics,announced_on,"
     "target,summary",
     resources.ClaimResource: "key,statement,source,quote,locator,speaker,kind,initiative,"

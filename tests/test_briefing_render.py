@@ -117,9 +117,9 @@ def test_the_sources_table_names_each_source_with_its_grade(sources):
     html = render("source-row", source=dated)
     assert "Report &lt;b&gt;" in html
     assert '<time datetime="2025-07-17">17 Jul 2025</time>' in html
-    assert f"<td>{dated.get_source_type_display()}</td>" in html
+    assert f'<td data-label="Type">{dated.get_source_type_display()}</td>' in html
     assert "Grade A</abbr>" in html
-    assert "<td>—</td>" in render("source-row", source=undated)
+    assert '<td data-label="Publisher">—</td>' in render("source-row", source=undated)
 
 
 def test_a_piece_marked_once_is_rendered_once_per_page_for_its_values():

@@ -188,7 +188,7 @@ def test_a_reader_follows_a_citation_to_the_source_and_back(page, content):
     note.locator(".backlinks a").first.click()
     assert page.url.endswith(f"#cite-{number}-1")
 
-    note.locator(".note-statement a").click()
+    note.locator("a.note-statement").click()
     page.wait_for_url("**/claims/**")
     assert page.locator("blockquote.context mark").is_visible()
     page.screenshot(path=str(SCREENSHOTS / "claim.png"), full_page=True)
@@ -232,6 +232,7 @@ def reader_urls(content):
         "/search/?q=cyberport",
         "/data/",
         content["briefing"].get_absolute_url() + "changes/",
+        "/how-to-read/",
     ]
 
 
@@ -250,28 +251,35 @@ def serious_axe_violations(page):
     )
 
 
-def test_every_page_type_passes_axe_fits_a_phone_and_logs_no_error(browser, live_server, content):
-    checked = browser.new_context(viewport=PHONE, base_url=live_server.url)
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1280px"])
+def test_every_page_type_passes_axe_fits_the_screen_and_logs_no_error(
+    browser, live_server, content, viewport
+):
+    checked = browser.new_context(viewport=viewport, base_url=live_server.url)
     # axe is injected as an inline script, which our Content Security Policy rightly forbids.
-    audited = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    audited = browser.new_context(viewport=viewport, base_url=live_server.url, bypass_csp=True)
+    width = viewport["width"]
     problems = []
     try:
-        phone, auditor = checked.new_page(), audited.new_page()
+        screen, auditor = checked.new_page(), audited.new_page()
         errors = []
-        phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        phone.on("pageerror", lambda error: errors.append(str(error)))
+        screen.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        screen.on("pageerror", lambda error: errors.append(str(error)))
         for url in reader_urls(content):
             errors.clear()
-            response = phone.goto(url)
+            response = screen.goto(url)
             assert response.status == 200, url
-            overflow = phone.evaluate(OVERFLOW)
+            overflow = screen.evaluate(OVERFLOW)
             if overflow > 0:
-                problems.append(f"{url}: scrolls sideways by {overflow}px at 390px")
+                problems.append(f"{url}: scrolls sideways by {overflow}px at {width}px")
             problems.extend(f"{url}: console: {error}" for error in errors)
 
             auditor.goto(url)
             violations = serious_axe_violations(auditor)
-            problems.extend(f"{url}: axe: {violation}" for violation in violations)
+            problems.extend(f"{url}: axe at {width}px: {violation}" for violation in violations)
     finally:
         checked.close()
         audited.close()
@@ -328,7 +336,7 @@ def what_readers_see(browser, live_server, claim, briefing):
         reader.goto(claim.get_absolute_url())
         heading = reader.locator("h1.claim-statement").inner_text()
         reader.goto(briefing.get_absolute_url())
-        link = reader.locator(f".note-statement a[href='{claim.get_absolute_url()}']")
+        link = reader.locator(f"a.note-statement[href='{claim.get_absolute_url()}']")
         note = reader.locator("li.note", has=link)
         number = note.get_attribute("id").removeprefix("note-")
         in_note = link.inner_text()

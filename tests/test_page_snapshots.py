@@ -17,7 +17,7 @@ from django.db import connection
 
 from briefing import citing
 from curation import batches
-from curation.models import Briefing, Edition
+from curation.models import Briefing, Claim, Edition
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,8 @@ def seed(monkeypatch):
     Edition.objects.update(published_at=LOADED)
     # "Cite this" says when the page was read: the day it was loaded, here.
     monkeypatch.setattr(citing, "today", LOADED.date)
+    Claim.objects.update(updated_at=LOADED)
+    Claim.objects.filter(first_public_at__isnull=False).update(first_public_at=LOADED)
 
 
 def result_counts(html):

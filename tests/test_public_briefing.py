@@ -121,7 +121,7 @@ def test_a_note_gives_statement_source_quote_confidence_status_and_claim_link(cl
     assert "Cyberport annual report" in notes
     assert "undated" in notes
     assert "its AI Subsidy Scheme, worth HK$3 billion" in notes
-    assert "High confidence" in notes and "Verified" in notes
+    assert "High confidence" in notes and "Checked against source" in notes
     assert 'href="/claims/fund/"' in notes
     assert "Simon Chan, Chairman" in notes
 

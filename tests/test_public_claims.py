@@ -203,8 +203,8 @@ def test_the_list_is_paginated(client):
     for n in range(30):
         f.ClaimFactory(key=f"c{n:02}")
 
-    first = client.get(reverse("briefing:claim-list")).content.decode()
-    second = client.get(reverse("briefing:claim-list"), {"page": 2}).content.decode()
+    first = client.get(reverse("briefing:claim-list"), {"sort": "key"}).content.decode()
+    second = client.get(reverse("briefing:claim-list"), {"sort": "key", "page": 2}).content.decode()
 
     assert "Page 1 of 2" in first and "/claims/c00/" in first and "/claims/c29/" not in first
     assert "/claims/c29/" in second

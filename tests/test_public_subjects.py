@@ -47,7 +47,7 @@ def test_a_figure_in_conflict_shows_both_values_and_both_sources(client):
     budget(initiative, "low", 2_000_000_000, day, source=f.SourceFactory(title="Source low"))
 
     html = client.get(initiative.get_absolute_url()).content.decode()
-    table = html.split('class="data-table figure-table"')[1].split("</table>")[0]
+    table = html.split('class="data-table figure-table')[1].split("</table>")[0]
 
     assert "Sources disagree" in table
     assert "HK$3 billion" in table and "HK$2 billion" in table

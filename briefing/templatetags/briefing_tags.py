@@ -4,7 +4,7 @@ from django import template
 
 from curation import figures, highlighting
 
-from .. import charts, links
+from .. import charts, links, reading
 
 register = template.Library()
 
@@ -25,6 +25,9 @@ def figure_kind(claim):
 
 
 register.filter("http_url", links.http_url)
+register.filter("status_label", reading.status_label)
+register.filter("unquoted", reading.unquoted)
+register.filter("readable", reading.readable)
 
 
 @register.simple_tag

@@ -77,8 +77,11 @@ class SourceAdmin(EditorialAdmin):
     readonly_fields = ["text_sha256", "created_at", "updated_at"]
     inlines = [ClaimInline]
     fieldsets = [
-        (None, {"fields": ["key", "title", "publisher", "author", "url", "source_type"]}),
-        ("Dates", {"fields": ["published_on", "retrieved_on", "language"]}),
+        (
+            None,
+            {"fields": ["key", "title", "publisher", "author", "url", "url_status", "source_type"]},
+        ),
+        ("Dates", {"fields": ["published_on", "retrieved_on", "archived_on", "language"]}),
         ("Reliability", {"fields": ["reliability", "reliability_note"]}),
         ("Archived text", {"fields": ["text", "text_sha256"]}),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),

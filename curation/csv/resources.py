@@ -135,6 +135,11 @@ class SourceResource(ProposingResource):
     reliability_note = free_text("reliability_note")
     language = code("language")
     text = free_text("text")
+    archived_on = iso_date("archived_on")
+    url_status = code("url_status", Source.UrlStatus)
+
+    # Files written before these columns: their rows keep what they had.
+    optional_columns = ("archived_on", "url_status")
 
     compare_cells = True  # unchanged rows are skipped by their cells: see CsvResource
 

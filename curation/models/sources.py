@@ -29,6 +29,10 @@ class Source(VersionedModel):
     One document as captured, with the archived text that quotes are checked against.
 
     `text_sha256` is a hash of the archived text, kept so that a changed snapshot is noticed.
+    `archived_on` is when that text was captured, where it differs from `retrieved_on` (a copy
+    taken from a web archive, or an original checked again later); `url_status` records whether
+    the original was still online when last checked, so readers are told when the archived text
+    is the only copy left.
     Changing the text re-checks every claim that quotes it, and is refused if any quote would no
     longer be found.
     """
@@ -50,6 +54,10 @@ class Source(VersionedModel):
         E = "E", "E: unreliable"
         F = "F", "F: reliability cannot be judged"
 
+    class UrlStatus(models.TextChoices):
+        LIVE = "live", "Online when last checked"
+        DEAD = "dead", "Gone: the archived text is the only copy left"
+
     key = models.SlugField(max_length=80, unique=True, help_text=SLUG_HELP)
     title = models.CharField(max_length=500)
     publisher = models.CharField(max_length=200, blank=True)
@@ -59,7 +67,9 @@ class Source(VersionedModel):
     published_on = models.DateField(
         null=True, blank=True, help_text="Leave empty when the source is undated."
     )
-    retrieved_on = models.DateField(null=True, blank=True)
+    retrieved_on = models.DateField(
+        null=True, blank=True, help_text="When an editor retrieved the original."
+    )
     reliability = models.CharField(
         max_length=1,
         choices=Reliability,
@@ -75,6 +85,18 @@ class Source(VersionedModel):
         help_text="The archived text of the document, as captured. Quotes are checked against it.",
     )
     text_sha256 = models.CharField(max_length=64, editable=False, verbose_name="text SHA-256")
+    archived_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the archived text was captured; empty if on the day it was retrieved.",
+    )
+    url_status = models.CharField(
+        max_length=4,
+        choices=UrlStatus,
+        blank=True,
+        verbose_name="original's status",
+        help_text="Was the original still at its URL when last checked? Empty if not checked.",
+    )
     history = HistoricalRecords(excluded_fields=["text_sha256"])
 
     objects = SourceManager()
@@ -99,6 +121,16 @@ class Source(VersionedModel):
 
     def natural_key(self):
         return (self.key,)
+
+    @property
+    def captured_on(self):
+        """When the archived text was captured: `archived_on`, else the day it was retrieved."""
+        return self.archived_on or self.retrieved_on
+
+    @property
+    def only_copy(self):
+        """Readers can reach no copy but the archived text: no address, or the original is gone."""
+        return not self.url or self.url_status == self.UrlStatus.DEAD
 
     @property
     def normalised_text(self):
