@@ -236,13 +236,20 @@ def source_list(request):
     return render(request, "briefing/source_list.html", context)
 
 
+# The claims a source's page lists and marks in its text, the first in the text's order: the
+# claim list, filtered to the source, has the rest.
+SOURCE_CLAIMS = 100
+
+
 @reader_page
 def source_detail(request, key):
     source = get_object_or_404(Source.objects.visible(request.user.is_staff), key=key)
-    claims = list(public_claims().filter(source=source).order_by("quote_start", "key"))
+    cited = public_claims().filter(source=source)
+    claims = list(cited.order_by("quote_start", "key")[:SOURCE_CLAIMS])
     context = {
         "source": source,
         "claims": claims,
+        "claims_total": cited.count() if len(claims) == SOURCE_CLAIMS else len(claims),
         "preview": not claims,
     }
     return render(request, "briefing/source_detail.html", context)

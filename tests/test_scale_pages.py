@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from briefing import views
 from briefing.filters import SUGGESTIONS
 from briefing.views import LATEST_CLAIMS, LATEST_FIGURES, LINKED
 from curation.models import Claim
@@ -222,3 +223,20 @@ def test_the_publisher_filter_is_a_text_box_suggesting_the_most_common(client):
     assert datalist.startswith('<option value="Publisher 052">')  # two sources: first
     filtered = client.get("/sources/", {"publisher": "publisher 052"}).content.decode()
     assert "Second" in filtered and "Report 52" in filtered and "Report 51" not in filtered
+
+
+def test_a_source_page_lists_its_first_claims_in_the_text_and_links_to_the_rest(
+    client, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr(views, "SOURCE_CLAIMS", 3)
+    source = f.SourceFactory(key="big-report", text="One. Two. Three. Four. Five.")
+    for n, word in enumerate(["One", "Two", "Three", "Four", "Five"]):
+        f.ClaimFactory(key=f"q{n}", source=source, quote=f"{word}.")
+
+    with django_assert_max_num_queries(4):
+        html = client.get("/sources/big-report/").content.decode()
+
+    assert "(5)" in html and "The first 3 in the text’s order" in html
+    assert 'href="/claims/?source=big-report">All 5 claims citing this source</a>' in html
+    listed = [k for k in ("q0", "q1", "q2", "q3", "q4") if f'href="/claims/{k}/"' in html]
+    assert listed == ["q0", "q1", "q2"]
