@@ -126,7 +126,7 @@ def test_a_lists_filters_fold_away_on_a_phone_and_stay_open_beside_it(reader, co
     desktop = reader(DESKTOP)
     desktop.goto("/claims/")
     assert desktop.get_by_label("Sort by").is_visible()
-    assert desktop.get_by_label("Topic").locator("option").first.inner_text() == "Any"
+    assert desktop.get_by_label("Kind").locator("option").first.inner_text() == "Any"
 
 
 def test_the_sources_table_reflows_on_a_phone(reader, content):
