@@ -42,13 +42,12 @@ QUOTE_MARKS = "\"'“”‘’„«»"
 def unquoted(quote):
     """
     A quote to print between the page's own quotation marks: without the marks the source put
-    around it, so that “"This…"” does not show doubled marks. Only a mark at either end goes.
+    around it, so that “"This…"” does not show doubled marks. Only a pair of marks around the
+    whole quote goes: a quote that ends with a quotation of its own (`He said "yes"`) keeps it.
     """
     quote = (quote or "").strip()
-    if quote and quote[0] in QUOTE_MARKS:
-        quote = quote[1:]
-    if quote and quote[-1] in QUOTE_MARKS:
-        quote = quote[:-1]
+    if len(quote) >= 2 and quote[0] in QUOTE_MARKS and quote[-1] in QUOTE_MARKS:
+        quote = quote[1:-1]
     return quote
 
 

@@ -58,6 +58,14 @@ def test_a_note_prints_a_quote_between_one_pair_of_quotation_marks(client):
     assert "“&quot;" not in html and "&quot;”" not in html
 
 
+def test_a_quote_ending_in_a_quotation_of_its_own_keeps_its_marks(client):
+    text = 'The minister said "we will act" and left.'
+    f.ClaimFactory(key="act", source=f.SourceFactory(text=text), quote='said "we will act"')
+    html = client.get(published("It will act [[act]].").get_absolute_url()).content.decode()
+
+    assert "“said &quot;we will act&quot;”" in notes_of(html)
+
+
 # Labels and the guide -----------------------------------------------------------------------------
 
 
