@@ -546,8 +546,9 @@ def bench_serve(env, args):
     url = env.database("main")
     static_root = BASE_DIR / "staticfiles"
     html = static_root / "bench" / "home.html"
-    page = env.task(url, "prepare-serve", f"--html={html}")
     port = free_port()
+    # The page as the server will send it: its citation and JSON-LD name the host it is read at.
+    page = env.task(url, "prepare-serve", f"--html={html}", f"--host=127.0.0.1:{port}")
     server = start_gunicorn(env, url, port)
     result = {"bytes": page["bytes"], "rps": {}, "rows": [], "detail": []}
     try:

@@ -574,7 +574,7 @@ def task_probe_pages(args):
 def task_prepare_serve(args):
     migrate()
     load_bundle(data.SEED)
-    response = Client().get("/")
+    response = Client().get("/", headers={"host": args.host})
     assert response.status_code == 200
     Path(args.html).parent.mkdir(parents=True, exist_ok=True)
     Path(args.html).write_bytes(response.content)
@@ -591,6 +591,7 @@ def main():
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--html")
+    parser.add_argument("--host", default="testserver")
     parser.add_argument("--stack", action="store_true")
     parser.add_argument("--contender", choices=["limit", "ours"])
     parser.add_argument("--directory")
