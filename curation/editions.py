@@ -25,12 +25,11 @@ DIFF_CONTEXT = 80
 
 
 def _claim_entry(claim):
+    # By slug, not id: a snapshot restored into another database (editions.csv) is the same.
     if claim.initiative_id:
-        subject = f"initiative:{claim.initiative_id}"
+        subject = f"initiative:{claim.initiative.slug}"
     else:
-        subject = "organizations:" + ",".join(
-            str(pk) for pk in sorted(o.pk for o in claim.organizations.all())
-        )
+        subject = "organizations:" + ",".join(sorted(o.slug for o in claim.organizations.all()))
     return {
         "statement": claim.statement,
         "status": claim.status,
@@ -51,7 +50,7 @@ def snapshot(briefing):
     keys = list(dict.fromkeys(key for section in sections for key in section.cited_keys()))
     cited = (
         Claim.objects.public()
-        .select_related("source")
+        .select_related("source", "initiative")
         .defer("source__text")
         .prefetch_related("organizations")
     )

@@ -16,6 +16,7 @@ from import_export.results import RowResult
 from .briefings import BriefingResource, SectionResource
 from .columns import UserWidget
 from .conflicts import ConflictExplanationResource
+from .editions import EditionResource
 from .files import CsvFileError, read_csv_file, write_csv
 from .problems import Problem
 from .resources import (
@@ -41,6 +42,7 @@ BUNDLE = [
     ("contradictions.csv", ContradictionResource),
     ("briefings.csv", BriefingResource),
     ("sections.csv", SectionResource),
+    ("editions.csv", EditionResource),
     ("revisions.csv", RevisionResource),
     ("comments.csv", ReviewCommentResource),
     ("explanations.csv", ConflictExplanationResource),
