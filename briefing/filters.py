@@ -11,7 +11,6 @@ script), so the page stays the same size however many there are.
 import django_filters as filters
 from django.conf import settings
 from django.db.models import Case, Count, F, Q, When
-from django.db.models.functions import TruncDate
 
 from curation.models import Claim, Initiative, Organization, Source, Topic
 
@@ -114,13 +113,14 @@ def most_cited(rows, field, key, name):
 
 
 # The claim list's orders; the first is the default. Each ends on the key, so that pages do not
-# overlap. "Newest" is by the day a claim went public, then by its source's date, claims of one
-# source in the order the source gives them.
+# overlap. "Newest" is by when a claim went public, then by its source's date, claims of one
+# source in the order the source gives them. (By the day, in the site's time zone, it was a
+# function call per public claim on SQLite: 40 ms a page at 8,900 claims.)
 CLAIM_ORDERS = {
     "newest": (
         "Newest first",
         (
-            TruncDate("first_public_at").desc(nulls_last=True),
+            F("first_public_at").desc(nulls_last=True),
             F("source__published_on").desc(nulls_last=True),
             "source__key",
             "quote_start",
