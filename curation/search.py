@@ -22,7 +22,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, Q, Value
 
-from .models import Claim, Initiative, Organization, SearchDocument, SearchMatch, Source
+from .models import MATCHES, Claim, Initiative, Organization, SearchDocument, Source
 
 MAX_TERMS = 10
 # FTS5's trigram tokenizer cannot match a term shorter than this.
@@ -146,16 +146,16 @@ def quoted(term):
     return '"' + term.replace('"', '""') + '"'
 
 
-def matching(q):
+def matching(q, kind):
     """
-    The documents matching q, as a QuerySet of `SearchDocument` (PostgreSQL) or of its FTS5
-    table `SearchMatch` (SQLite), both with kind, object_id, title and body; and the
+    The documents of `kind` matching q, as a QuerySet of `SearchDocument` (PostgreSQL) or of the
+    kind's FTS5 table (`MATCHES`, SQLite), both with object_id, title and body; and the
     PostgreSQL query to rank them by (None on SQLite, whose `rank` column is bm25). Empty when
     q has nothing to find.
     """
     found, excluded = parse(q)
     sqlite = connection.vendor == "sqlite"
-    documents = SearchMatch.objects.all() if sqlite else SearchDocument.objects.all()
+    documents = MATCHES[kind].objects.all() if sqlite else SearchDocument.objects.filter(kind=kind)
     if not found:
         return documents.none(), None
     for term in excluded:
@@ -182,9 +182,9 @@ def ranked(q, kind, public, limit):
     of their model), best first, as dicts of object_id, title, body and total (how many
     matched, up to CANDIDATES + 1): one query. Only the CANDIDATES + 1 newest matches are
     ranked, in an inner query; ordered by rank in the same query as the matching, SQLite's FTS5
-    ranks every match of every kind, and PostgreSQL planned to rank every document.
+    ranked every match, and PostgreSQL planned to rank every document.
     """
-    documents, query = matching(q)
+    documents, query = matching(q, kind)
     if connection.vendor == "sqlite":
         score = F("rank") * -1  # bm25: the lower, the better
     elif query is not None:
@@ -192,7 +192,7 @@ def ranked(q, kind, public, limit):
     else:
         score = Value(0.0)
     candidates = (
-        documents.filter(kind=kind, object_id__in=public.values("pk"))
+        documents.filter(object_id__in=public.values("pk"))
         .annotate(document=F("pk"), score=score)
         .order_by("-pk")
         .values("document", "score", "object_id", "title", "body")[: CANDIDATES + 1]

@@ -34,11 +34,12 @@ from .conflicts import ConflictExplanation
 from .editions import Edition
 from .imports import ImportJob
 from .reviews import NotificationSettings, ReviewComment, Revision
-from .search import SearchDocument, SearchMatch
+from .search import MATCHES, SearchDocument
 from .sources import Source
 from .subjects import Initiative, Organization, Topic, split_list
 
 __all__ = [
+    "MATCHES",
     "ANCHOR_BASE_LENGTH",
     "CITATION",
     "PAGE_IDS",
@@ -57,7 +58,6 @@ __all__ = [
     "ReviewComment",
     "Revision",
     "SearchDocument",
-    "SearchMatch",
     "Section",
     "Source",
     "Topic",

@@ -15,7 +15,7 @@ class SearchDocument(models.Model):
     `manage.py rebuild_search_index`. Holds public and draft objects alike: what a reader may
     find is decided when searching, by the model's `public()` QuerySet. The migration adds the
     database's own indexes over it: a weighted full-text vector and trigram indexes on
-    PostgreSQL, an FTS5 trigram table (`SearchMatch`) on SQLite.
+    PostgreSQL, an FTS5 trigram table a kind (`SearchMatch`) on SQLite.
     """
 
     class Kind(models.TextChoices):
@@ -43,12 +43,13 @@ class SearchDocument(models.Model):
 
 class SearchMatch(models.Model):
     """
-    SQLite only: the FTS5 table (trigram tokenizer) over `SearchDocument`, created by the
-    migration and kept in step with it by triggers. Filtering its `query` is a full-text MATCH
-    (FTS5's hidden column named after the table); `rank` is bm25, a title match weighing ten
-    times a body match. `kind` and `object_id` are stored unindexed, so that a search filters
-    them inside this one table: joined to `SearchDocument`, SQLite may plan the MATCH once per
-    document, and a search at a hundred times the content took a hundred times as long again.
+    SQLite only: an FTS5 table (trigram tokenizer) over the `SearchDocument`s of one kind, one
+    table a kind (`MATCHES`), each created by the migrations and kept in step by triggers. A
+    table a kind, so that a search of sources reads only sources' postings: in one table, a word
+    in most claims made every kind's search walk every claim that has it. Filtering `query` is a
+    full-text MATCH (FTS5's hidden column named after the table); `rank` is bm25, a title match
+    weighing ten times a body match. `object_id` is stored unindexed, so that a search filters it
+    inside the table: joined to `SearchDocument`, SQLite may plan the MATCH once per document.
     """
 
     id = models.BigIntegerField(primary_key=True, db_column="rowid")
@@ -56,12 +57,51 @@ class SearchMatch(models.Model):
     body = models.TextField()
     kind = models.CharField(max_length=20)
     object_id = models.PositiveBigIntegerField()
-    query = models.TextField(db_column="curation_searchmatch")
     rank = models.FloatField()
 
     class Meta:
-        managed = False
-        db_table = "curation_searchmatch"
+        abstract = True
 
     def __str__(self):
         return f"{self.kind} {self.object_id}"
+
+
+class ClaimMatch(SearchMatch):
+    query = models.TextField(db_column="curation_searchmatch_claim")
+
+    class Meta:
+        managed = False
+        db_table = "curation_searchmatch_claim"
+
+
+class SourceMatch(SearchMatch):
+    query = models.TextField(db_column="curation_searchmatch_source")
+
+    class Meta:
+        managed = False
+        db_table = "curation_searchmatch_source"
+
+
+class OrganizationMatch(SearchMatch):
+    query = models.TextField(db_column="curation_searchmatch_organization")
+
+    class Meta:
+        managed = False
+        db_table = "curation_searchmatch_organization"
+
+
+class InitiativeMatch(SearchMatch):
+    query = models.TextField(db_column="curation_searchmatch_initiative")
+
+    class Meta:
+        managed = False
+        db_table = "curation_searchmatch_initiative"
+
+
+# The FTS5 table of each kind of document (SQLite).
+MATCHES = {
+    SearchDocument.Kind.CLAIM: ClaimMatch,
+    SearchDocument.Kind.SOURCE: SourceMatch,
+    SearchDocument.Kind.ORGANIZATION: OrganizationMatch,
+    SearchDocument.Kind.INITIATIVE: InitiativeMatch,
+}
