@@ -93,6 +93,19 @@ def kept(name, count):
     return page_cache.page_cache().get_or_set(key, count, timeout=settings.PAGE_CACHE_SECONDS)
 
 
+def key_filter(rows, field, model, key, name, label):
+    """A `KeyFilter` of `field` (a `model` row by its `key` or `name`), suggesting the rows that
+    most of `rows()` name in it."""
+    return KeyFilter(
+        field_name=field,
+        model=model,
+        key_field=key,
+        name_field=name,
+        suggest=most_cited(rows, field, key, name),
+        label=label,
+    )
+
+
 def most_cited(rows, field, key, name):
     """
     A function giving (key, name) of the SUGGESTIONS rows that most of `rows()` (a public
@@ -150,36 +163,14 @@ DEFAULT_CLAIM_ORDER = "newest"
 class ClaimFilter(SearchFilterSet):
     search_fields = ("statement", "quote", "speaker", "key")
 
-    topic = KeyFilter(
-        field_name="topics",
-        model=Topic,
-        key_field="slug",
-        name_field="name",
-        suggest=most_cited(Claim.objects.public, "topics", "slug", "name"),
-        label="Topic",
+    topic = key_filter(Claim.objects.public, "topics", Topic, "slug", "name", "Topic")
+    initiative = key_filter(
+        Claim.objects.public, "initiative", Initiative, "slug", "name", "Initiative"
     )
-    initiative = KeyFilter(
-        model=Initiative,
-        key_field="slug",
-        name_field="name",
-        suggest=most_cited(Claim.objects.public, "initiative", "slug", "name"),
-        label="Initiative",
+    organization = key_filter(
+        Claim.objects.public, "organizations", Organization, "slug", "name", "Organisation"
     )
-    organization = KeyFilter(
-        field_name="organizations",
-        model=Organization,
-        key_field="slug",
-        name_field="name",
-        suggest=most_cited(Claim.objects.public, "organizations", "slug", "name"),
-        label="Organisation",
-    )
-    source = KeyFilter(
-        model=Source,
-        key_field="key",
-        name_field="title",
-        suggest=most_cited(Claim.objects.public, "source", "key", "title"),
-        label="Source",
-    )
+    source = key_filter(Claim.objects.public, "source", Source, "key", "title", "Source")
     kind = filters.ChoiceFilter(choices=Claim.Kind.choices)
     confidence = filters.ChoiceFilter(choices=Claim.Confidence.choices)
     status = filters.ChoiceFilter(
@@ -238,29 +229,13 @@ class InitiativeFilter(SearchFilterSet):
 
     kind = filters.ChoiceFilter(choices=Initiative.Kind.choices)
     status = filters.ChoiceFilter(choices=Initiative.Status.choices)
-    lead = KeyFilter(
-        model=Organization,
-        key_field="slug",
-        name_field="name",
-        suggest=most_cited(Initiative.objects.public, "lead", "slug", "name"),
-        label="Lead organisation",
+    lead = key_filter(
+        Initiative.objects.public, "lead", Organization, "slug", "name", "Lead organisation"
     )
-    partner = KeyFilter(
-        field_name="partners",
-        model=Organization,
-        key_field="slug",
-        name_field="name",
-        suggest=most_cited(Initiative.objects.public, "partners", "slug", "name"),
-        label="Partner",
+    partner = key_filter(
+        Initiative.objects.public, "partners", Organization, "slug", "name", "Partner"
     )
-    topic = KeyFilter(
-        field_name="topics",
-        model=Topic,
-        key_field="slug",
-        name_field="name",
-        suggest=most_cited(Initiative.objects.public, "topics", "slug", "name"),
-        label="Topic",
-    )
+    topic = key_filter(Initiative.objects.public, "topics", Topic, "slug", "name", "Topic")
     sort = filters.OrderingFilter(
         fields=(("name", "name"), ("announced_on", "announced"), ("claim_count", "evidence")),
         choices=[
