@@ -8,7 +8,7 @@ several of them.
 import pytest
 
 from curation import resources
-from curation.csv import engine
+from curation.csv import loaders
 from curation.models import Claim, Topic
 from tests import factories
 from tests.helpers import claim_row, claims_csv
@@ -20,7 +20,7 @@ ROWS = 7
 
 @pytest.fixture(autouse=True)
 def tiny_chunks(monkeypatch):
-    monkeypatch.setattr(engine.PreloadingInstanceLoader, "CHUNK", 2)
+    monkeypatch.setattr(loaders.PreloadingInstanceLoader, "CHUNK", 2)
     monkeypatch.setattr(resources.ClaimResource._meta, "batch_size", 2)
 
 

@@ -37,7 +37,8 @@ from .columns import (
     many_to_many,
     user_name,
 )
-from .engine import ClaimPairResource, CsvResource, row_dicts
+from .engine import ClaimPairResource, CsvResource
+from .loaders import row_dicts
 
 
 class ProposingResource(CsvResource):
