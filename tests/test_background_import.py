@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from curation.csv import background
 from curation.models import ImportJob, Topic
 from tests import factories
 from tests.helpers import AXE
@@ -241,7 +242,10 @@ def test_a_running_job_whose_worker_went_quiet_is_shown_failed_with_its_reason(
         "Upload the file again."
     )
     assert job.reason in html and "http-equiv" not in html
-    assert DBTaskResult.objects.get(id=job.task_id).status == "FAILED"
+    task = DBTaskResult.objects.get(id=job.task_id)
+    assert task.status == "FAILED"
+    # The task's result names an exception class django-tasks can find.
+    assert task.task_result.errors[0].exception_class is background.WorkerStopped
 
 
 def test_a_running_job_with_a_recent_heartbeat_is_left_running(admin_client, settings):

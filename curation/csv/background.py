@@ -60,6 +60,11 @@ def threshold():
     return settings.BRIEFING_BACKGROUND_IMPORT_BYTES
 
 
+class WorkerStopped(Exception):
+    """What a background import's task failed with when its worker stopped mid-import (killed,
+    crashed): named in the task's result (`check`), where django-tasks finds the class."""
+
+
 def timeout():
     return timedelta(seconds=settings.BRIEFING_IMPORT_WORKER_TIMEOUT)
 
